@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+# Each sets up what it needs: the virtualenv in .venv (from uv.lock), and the
+# local PostgreSQL cluster the demo and tests start themselves.
+
+PYTHON ?= python3
+VENV := .venv
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.synced
+
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export GX_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: setup demo test lint format bench clean
+
+setup: $(STAMP)
+
+# uv comes from PyPI into the virtualenv itself (it is also pinned in the lock's
+# dev group, so `uv sync` keeps it).
+$(STAMP): pyproject.toml uv.lock
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(VENV)/bin/python -m pip install --quiet "uv==0.13.8"
+	$(UV) sync --frozen --python $(VENV)/bin/python
+	@touch $(STAMP)
+
+demo: setup
+	$(VENV)/bin/sangkien demo
+
+test: setup
+	$(VENV)/bin/python -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	-$(VENV)/bin/sangkien db down
+	rm -rf .sangkien dbt_project/target dbt_project/logs

@@ -1,0 +1,350 @@
+"""Loading one delivery folder into `raw` and `quality`, atomically.
+
+One transaction per delivery: the earlier delivery of the same night becomes
+`replaced`, accepted rows are COPY'd into `raw.initiative_row`, rows superseded
+within the delivery are removed, rejected rows and warnings go to `quality`,
+and the `quality.delivery` row gets counts that reconcile
+(`received = published + rejected + superseded`). A delivery whose manifest does
+not match its file is rolled back whole and recorded `incomplete`, so the unit's
+previous state stays as it was. A folder that cannot be read is recorded
+`failed` and reported to the caller.
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+import psycopg
+
+from sangkien.feeds.contract import KNOWN_COLUMNS, Warning_
+from sangkien.feeds.decoding import UnsupportedEncoding, codec_for
+from sangkien.feeds.manifest import Manifest, ManifestError
+from sangkien.feeds.readers import Header, UnreadableFile, read_csv, read_json, read_xlsx
+from sangkien.feeds.rows import STORED_COLUMNS, check_record
+from sangkien.landing.folders import DeliveryFolder, UnsafePath, check_inside, sha256_of
+
+_RAW_COLUMNS = ("delivery_id", "unit_code", "business_date", *STORED_COLUMNS)
+
+
+@dataclass
+class DeliveryResult:
+    unit_code: str
+    business_date: str
+    status: str  # loaded | unchanged | incomplete | failed
+    delivery_id: int | None = None
+    rows_received: int = 0
+    rows_published: int = 0
+    rows_rejected: int = 0
+    rows_superseded: int = 0
+    detail: str | None = None
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+
+
+class _Spool:
+    """Rows kept for a later COPY, spilling to a temporary file past a few thousand."""
+
+    def __init__(self, limit: int = 5000) -> None:
+        self._rows: list[tuple[Any, ...]] = []
+        self._file: IO[bytes] | None = None
+        self._limit = limit
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        self._rows.append(row)
+        if len(self._rows) >= self._limit:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile()
+            pickle.dump(self._rows, self._file)
+            self._rows = []
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        if self._file is not None:
+            self._file.seek(0)
+            while True:
+                try:
+                    yield from pickle.load(self._file)
+                except EOFError:
+                    break
+        yield from self._rows
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+class _Refused(Exception):
+    """The folder cannot be loaded at all; recorded as a `failed` delivery."""
+
+
+def load_delivery(
+    conn: psycopg.Connection, folder: DeliveryFolder, landing_dir: Path, transport: str = "file"
+) -> DeliveryResult:
+    """Load `folder` unless its bytes are those already loaded (then: `unchanged`).
+
+    `conn` must be in autocommit mode: each step below is its own transaction.
+    """
+    prior = conn.execute(
+        """select delivery_id, fingerprint, file_size, file_mtime_ns, manifest_mtime_ns, status
+           from quality.delivery where unit_code = %s and business_date = %s
+           order by delivery_id desc limit 1""",
+        (folder.unit_code, folder.business_date),
+    ).fetchone()
+    signature = folder.signature()
+    result = DeliveryResult(folder.unit_code, folder.business_date.isoformat(), "unchanged")
+    if prior and prior[5] != "failed" and tuple(prior[2:5]) == signature:
+        result.delivery_id = prior[0]
+        return result
+    try:
+        manifest, data_file = _inspect(folder, landing_dir)
+        data_sha = sha256_of(data_file)
+        fingerprint = f"{data_sha}|{manifest.semantic_key() if manifest else 'no-manifest'}"
+    except (_Refused, UnsafePath, OSError) as exc:
+        return _record_failed(conn, folder, transport, signature, prior, str(exc))
+    if prior and prior[5] != "failed" and prior[1] == fingerprint:
+        # Same bytes, new timestamps (a copy, a touch): remember the new signature.
+        conn.execute(
+            """update quality.delivery set file_size = %s, file_mtime_ns = %s,
+               manifest_mtime_ns = %s where delivery_id = %s""",
+            (*signature, prior[0]),
+        )
+        result.delivery_id = prior[0]
+        return result
+
+    received_at = datetime.fromtimestamp(data_file.stat().st_mtime, UTC)
+    meta = {
+        "unit_code": folder.unit_code,
+        "business_date": folder.business_date,
+        "transport": transport,
+        "file_name": data_file.name,
+        "file_format": data_file.suffix.lstrip("."),
+        "sha256": data_sha,
+        "fingerprint": fingerprint,
+        "file_size": signature[0],
+        "file_mtime_ns": signature[1],
+        "manifest_mtime_ns": signature[2],
+        "has_manifest": manifest is not None,
+        "manifest_row_count": manifest.row_count if manifest else None,
+        "received_at": received_at,
+    }
+    try:
+        return _load(conn, folder, data_file, manifest, meta, prior)
+    except (UnreadableFile, UnsupportedEncoding, OSError) as exc:
+        return _record_failed(conn, folder, transport, signature, prior, str(exc), fingerprint)
+
+
+def _inspect(folder: DeliveryFolder, landing_dir: Path) -> tuple[Manifest | None, Path]:
+    check_inside(folder.path, landing_dir)
+    manifest = None
+    if folder.manifest_path.exists():
+        check_inside(folder.manifest_path, landing_dir)
+        try:
+            manifest = Manifest.read(
+                folder.manifest_path, unit_code=folder.unit_code, business_date=folder.business_date
+            )
+        except ManifestError as exc:
+            raise _Refused(str(exc)) from None
+    files = folder.data_files()
+    if manifest is not None:
+        data_file = folder.path / manifest.file
+        if not data_file.exists():
+            raise _Refused(f"the manifest names {manifest.file}, which is not in the folder")
+    elif len(files) == 1:
+        data_file = files[0]
+    elif not files:
+        raise _Refused("no data file (initiatives.csv, .json or .xlsx) in the folder")
+    else:
+        raise _Refused(f"several data files and no manifest to choose: {[f.name for f in files]}")
+    check_inside(data_file, landing_dir)
+    return manifest, data_file
+
+
+def _record_failed(
+    conn: psycopg.Connection,
+    folder: DeliveryFolder,
+    transport: str,
+    signature: tuple[int | None, ...],
+    prior: tuple[Any, ...] | None,
+    detail: str,
+    fingerprint: str | None = None,
+) -> DeliveryResult:
+    """Record an unreadable delivery; a rerun on the same bytes updates the same row."""
+    fingerprint = fingerprint or f"unreadable|{signature}"
+    if prior and prior[5] == "failed" and prior[1] == fingerprint:
+        delivery_id = prior[0]
+        conn.execute(
+            "update quality.delivery set status_detail = %s where delivery_id = %s",
+            (detail, delivery_id),
+        )
+    else:
+        delivery_id = conn.execute(
+            """insert into quality.delivery (unit_code, business_date, transport, fingerprint,
+                   file_size, file_mtime_ns, manifest_mtime_ns, has_manifest, status, status_detail)
+               values (%s, %s, %s, %s, %s, %s, %s, %s, 'failed', %s) returning delivery_id""",
+            (folder.unit_code, folder.business_date, transport, fingerprint, *signature,
+             folder.manifest_path.exists(), detail),
+        ).fetchone()[0]  # type: ignore[index]
+    return DeliveryResult(
+        folder.unit_code, folder.business_date.isoformat(), "failed", delivery_id, detail=detail
+    )
+
+
+def _records(raw: BinaryIO, data_file: Path, manifest: Manifest | None, headers: list[Header]):  # type: ignore[no-untyped-def]
+    suffix = data_file.suffix.lower()
+    if suffix == ".csv":
+        codec = codec_for(manifest.encoding if manifest else None, raw.peek(4)[:4])
+        return codec, read_csv(raw, codec, headers)
+    if suffix == ".json":
+        return "utf-8", read_json(raw, headers)
+    return None, read_xlsx(raw, headers)
+
+
+def _load(
+    conn: psycopg.Connection,
+    folder: DeliveryFolder,
+    data_file: Path,
+    manifest: Manifest | None,
+    meta: dict[str, Any],
+    prior: tuple[Any, ...] | None,
+) -> DeliveryResult:
+    unit = folder.unit_code
+    result = DeliveryResult(unit, folder.business_date.isoformat(), "loaded")
+    rejected, warnings = _Spool(), _Spool()
+    unknown_columns: set[str] = set()
+    headers: list[Header] = []
+    raw = data_file.open("rb")
+    codec, records = _records(raw, data_file, manifest, headers)
+    meta["encoding"] = codec
+    try:
+        with conn.transaction():
+            # One loader per unit at a time (CLI and scheduler may overlap).
+            conn.execute("select pg_advisory_xact_lock(hashtext('sangkien-unit-' || %s))", (unit,))
+            conn.execute(
+                """update quality.delivery set status = 'replaced', replaced_at = now()
+                   where unit_code = %s and business_date = %s and status = 'loaded'""",
+                (unit, folder.business_date),
+            )
+            columns = ", ".join(meta)
+            delivery_id = conn.execute(
+                f"insert into quality.delivery ({columns}, status) "  # noqa: S608 - fixed names
+                f"values ({', '.join(['%s'] * len(meta))}, 'loaded') returning delivery_id",
+                list(meta.values()),
+            ).fetchone()[0]  # type: ignore[index]
+            result.delivery_id = delivery_id
+            prefix = (delivery_id, unit, folder.business_date)
+            stored = 0
+            with conn.cursor().copy(
+                f"copy raw.initiative_row ({', '.join(_RAW_COLUMNS)}) from stdin"
+            ) as copy:
+                for record in records:
+                    result.rows_received += 1
+                    if not headers or not headers[0].columns:
+                        unknown_columns.update(record.values.keys() - KNOWN_COLUMNS)
+                    checked = check_record(record, unit)
+                    for code, detail in checked.warnings:
+                        warnings.add((delivery_id, unit, checked.line_number, code.value, detail))
+                    if checked.stored is not None:
+                        copy.write_row(prefix + checked.stored)
+                        stored += 1
+                        continue
+                    result.rows_rejected += 1
+                    for code, detail in checked.reasons:
+                        rejected.add(
+                            (delivery_id, unit, checked.line_number, checked.record_id,
+                             code.value, detail)
+                        )
+                        result.rejected_by_reason[code.value] = (
+                            result.rejected_by_reason.get(code.value, 0) + 1
+                        )
+            if headers and headers[0].columns:
+                unknown_columns.update(c for c in headers[0].columns if c not in KNOWN_COLUMNS)
+            if manifest is None:
+                warnings.add((delivery_id, unit, None, Warning_.NO_MANIFEST.value,
+                              "no manifest.json: completeness could not be checked"))
+            if unknown_columns:
+                warnings.add((delivery_id, unit, None, Warning_.UNKNOWN_COLUMN.value,
+                              "ignored columns: " + ", ".join(sorted(unknown_columns))))
+            problems = _manifest_mismatch(manifest, meta["sha256"], result.rows_received)
+            if problems:
+                raise _Incomplete("; ".join(problems))
+            result.rows_superseded = _drop_superseded(conn, delivery_id)
+            result.rows_published = stored - result.rows_superseded
+            _copy_rows(conn, "quality.rejected_row",
+                       ("delivery_id", "unit_code", "line_number", "record_id", "reason_code",
+                        "reason_detail"), rejected)
+            _copy_rows(conn, "quality.warning",
+                       ("delivery_id", "unit_code", "line_number", "warning_code", "detail"),
+                       warnings)
+            conn.execute(
+                """update quality.delivery set rows_received = %s, rows_published = %s,
+                       rows_rejected = %s, rows_superseded = %s, loaded_at = now()
+                   where delivery_id = %s""",
+                (result.rows_received, result.rows_published, result.rows_rejected,
+                 result.rows_superseded, delivery_id),
+            )
+    except _Incomplete as exc:
+        return _record_incomplete(conn, result, meta, str(exc))
+    finally:
+        raw.close()
+        rejected.close()
+        warnings.close()
+    return result
+
+
+class _Incomplete(Exception):
+    pass
+
+
+def _manifest_mismatch(manifest: Manifest | None, sha256: str, rows: int) -> list[str]:
+    if manifest is None:
+        return []
+    problems = []
+    if manifest.row_count != rows:
+        problems.append(f"manifest row_count {manifest.row_count}, file has {rows} records")
+    if manifest.sha256 != sha256:
+        problems.append(f"manifest sha256 {manifest.sha256[:12]}…, file is {sha256[:12]}…")
+    return problems
+
+
+def _record_incomplete(
+    conn: psycopg.Connection, result: DeliveryResult, meta: dict[str, Any], detail: str
+) -> DeliveryResult:
+    """Nothing of the delivery is published; the whole delivery counts as rejected."""
+    columns = ", ".join(meta)
+    delivery_id = conn.execute(
+        f"insert into quality.delivery ({columns}, status, status_detail, rows_received, "  # noqa: S608
+        f"rows_rejected) values ({', '.join(['%s'] * len(meta))}, 'incomplete', %s, %s, %s) "
+        "returning delivery_id",
+        [*meta.values(), detail, result.rows_received, result.rows_received],
+    ).fetchone()[0]  # type: ignore[index]
+    return DeliveryResult(
+        result.unit_code, result.business_date, "incomplete", delivery_id,
+        rows_received=result.rows_received, rows_rejected=result.rows_received, detail=detail,
+    )
+
+
+def _drop_superseded(conn: psycopg.Connection, delivery_id: int) -> int:
+    """Within a delivery the latest `updated_at`, then the later line, wins (contract §4a)."""
+    cursor = conn.execute(
+        """delete from raw.initiative_row r
+           using (
+               select ctid, row_number() over (
+                   partition by record_id order by updated_at desc nulls last, line_number desc
+               ) as version_rank
+               from raw.initiative_row where delivery_id = %(id)s
+           ) ranked
+           where r.delivery_id = %(id)s and r.ctid = ranked.ctid and ranked.version_rank > 1""",
+        {"id": delivery_id},
+    )
+    return cursor.rowcount
+
+
+def _copy_rows(
+    conn: psycopg.Connection, table: str, columns: tuple[str, ...], rows: _Spool
+) -> None:
+    with conn.cursor().copy(f"copy {table} ({', '.join(columns)}) from stdin") as copy:
+        for row in rows:
+            copy.write_row(row)

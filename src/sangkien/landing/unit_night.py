@@ -1,0 +1,116 @@
+"""One unit, one night: pull (for API units), load what changed, record the outcome.
+
+The run for business date D loads D's delivery and every earlier delivery that
+is new or whose bytes changed; never one dated after D (contract §1). The
+unit's outcome is written to `quality.night_outcome` before returning — also
+when the unit fails — so the night's summary is data, not a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import psycopg
+
+from sangkien.landing.delivery import DeliveryResult, load_delivery
+from sangkien.landing.folders import DeliveryFolder, UnsafePath, delivery_folders
+from sangkien.registry import Source
+
+log = logging.getLogger(__name__)
+
+class UnitNightFailed(RuntimeError):
+    """The unit's night could not be landed; other units are not affected."""
+
+
+@dataclass
+class UnitOutcome:
+    unit_code: str
+    business_date: str
+    outcome: str
+    delivered: bool
+    deliveries: list[DeliveryResult] = field(default_factory=list)
+    detail: str | None = None
+
+    @property
+    def loaded(self) -> list[DeliveryResult]:
+        return [d for d in self.deliveries if d.status == "loaded"]
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def land_unit_night(
+    conn: psycopg.Connection, source: Source, business_date: date, landing_dir: Path
+) -> UnitOutcome:
+    """Land everything new for `source` up to `business_date`; raise if it failed."""
+    unit = source.unit_code
+    problems: list[str] = []
+    if source.transport == "http":
+        from sangkien.feeds.http_pull import PullError, pull_night  # noqa: PLC0415
+
+        try:
+            pull_night(source, business_date, landing_dir)
+        except PullError as exc:
+            problems.append(f"API pull failed: {exc}")
+    try:
+        folders = delivery_folders(landing_dir, unit, business_date)
+    except UnsafePath as exc:
+        folders = []
+        problems.append(str(exc))
+    results = [_load_one(conn, folder, landing_dir, source.transport) for folder in folders]
+    problems += [
+        f"{r.business_date}: {r.detail}" for r in results if r.status == "failed" and r.detail
+    ]
+    delivered = any(f.business_date == business_date for f in folders)
+    statuses = {r.status for r in results} | ({"failed"} if problems else set())
+    outcome = next(
+        (s for s in ("failed", "incomplete", "loaded") if s in statuses),
+        "unchanged" if delivered else "no_delivery",
+    )
+    detail = "; ".join(problems) or next(
+        (r.detail for r in results if r.status == "incomplete"), None
+    )
+    result = UnitOutcome(unit, business_date.isoformat(), outcome, delivered, results, detail)
+    record_outcome(conn, result)
+    if outcome == "failed":
+        raise UnitNightFailed(f"{unit} {business_date}: {detail}")
+    return result
+
+
+def _load_one(
+    conn: psycopg.Connection, folder: DeliveryFolder, landing_dir: Path, transport: str
+) -> DeliveryResult:
+    result = load_delivery(conn, folder, landing_dir, transport)
+    if result.status != "unchanged":
+        log.info(
+            "%s %s: %s (received %d, published %d, rejected %d, superseded %d)%s",
+            folder.unit_code, folder.business_date, result.status, result.rows_received,
+            result.rows_published, result.rows_rejected, result.rows_superseded,
+            f" — {result.detail}" if result.detail else "",
+        )
+    return result
+
+
+def record_outcome(conn: psycopg.Connection, outcome: UnitOutcome) -> None:
+    """Upsert the unit's outcome; a rerun that found nothing new keeps the first answer."""
+    loaded = outcome.loaded
+    conn.execute(
+        """insert into quality.night_outcome as o (business_date, unit_code, outcome,
+               deliveries_loaded, rows_received, rows_published, rows_rejected, detail)
+           values (%s, %s, %s, %s, %s, %s, %s, %s)
+           on conflict (business_date, unit_code) do update set
+               outcome = excluded.outcome, deliveries_loaded = excluded.deliveries_loaded,
+               rows_received = excluded.rows_received, rows_published = excluded.rows_published,
+               rows_rejected = excluded.rows_rejected, detail = excluded.detail,
+               recorded_at = now()
+           where excluded.outcome not in ('unchanged', 'no_delivery')
+              or o.outcome in ('failed', 'no_delivery', 'unchanged')""",
+        (
+            outcome.business_date, outcome.unit_code, outcome.outcome, len(loaded),
+            sum(d.rows_received for d in loaded), sum(d.rows_published for d in loaded),
+            sum(d.rows_rejected for d in loaded), outcome.detail,
+        ),
+    )

@@ -1,0 +1,112 @@
+-- Schemas and tables the loader owns (raw, quality); dbt owns the rest.
+-- Idempotent: run on every start, it creates only what is missing.
+
+create schema if not exists raw;
+create schema if not exists quality;
+create schema if not exists restricted;
+
+comment on schema raw is 'Landed rows as delivered (decoded, NFC, parsed to contract types); loader and transformer only.';
+comment on schema quality is 'Deliveries, rejected rows, warnings, duplicate links and check results.';
+
+create table if not exists quality.delivery (
+    delivery_id bigint generated always as identity primary key,
+    unit_code text not null,
+    business_date date not null,
+    transport text not null check (transport in ('file', 'http')),
+    file_name text,
+    file_format text,
+    encoding text,
+    sha256 text,
+    -- Data file hash plus the manifest's content: what "the bytes changed" means.
+    fingerprint text not null,
+    file_size bigint,
+    file_mtime_ns bigint,
+    manifest_mtime_ns bigint,
+    has_manifest boolean not null,
+    manifest_row_count integer,
+    rows_received integer not null default 0,
+    rows_published integer not null default 0,
+    rows_rejected integer not null default 0,
+    rows_superseded integer not null default 0,
+    status text not null check (status in ('loaded', 'replaced', 'incomplete', 'failed')),
+    status_detail text,
+    received_at timestamptz,
+    loaded_at timestamptz not null default now(),
+    replaced_at timestamptz,
+    constraint delivery_counts_reconcile check (
+        rows_received = rows_published + rows_rejected + rows_superseded
+    )
+);
+-- At most one current delivery per unit and night.
+create unique index if not exists delivery_current_uq
+    on quality.delivery (unit_code, business_date) where status = 'loaded';
+create index if not exists delivery_unit_date_idx on quality.delivery (unit_code, business_date, delivery_id);
+
+create table if not exists quality.rejected_row (
+    delivery_id bigint not null references quality.delivery (delivery_id),
+    unit_code text not null,
+    line_number integer not null,
+    record_id text,
+    reason_code text not null check (reason_code in (
+        'MISSING_REQUIRED', 'BAD_ENUM', 'BAD_DATE', 'BAD_NUMBER', 'TITLE_LENGTH',
+        'UNIT_MISMATCH', 'ENCODING_ERROR', 'MALFORMED_ROW'
+    )),
+    reason_detail text
+);
+create index if not exists rejected_row_delivery_idx on quality.rejected_row (delivery_id);
+
+create table if not exists quality.warning (
+    delivery_id bigint not null references quality.delivery (delivery_id),
+    unit_code text not null,
+    line_number integer,
+    warning_code text not null check (warning_code in (
+        'NO_MANIFEST', 'UNKNOWN_COLUMN', 'CONFIDENTIAL_CONTENT'
+    )),
+    detail text
+);
+create index if not exists warning_delivery_idx on quality.warning (delivery_id);
+
+-- One row per unit and run date: what the night did for that unit (the summary task).
+create table if not exists quality.night_outcome (
+    business_date date not null,
+    unit_code text not null,
+    outcome text not null check (outcome in (
+        'loaded', 'unchanged', 'no_delivery', 'incomplete', 'failed'
+    )),
+    deliveries_loaded integer not null default 0,
+    rows_received integer not null default 0,
+    rows_published integer not null default 0,
+    rows_rejected integer not null default 0,
+    detail text,
+    recorded_at timestamptz not null default now(),
+    primary key (business_date, unit_code)
+);
+
+create table if not exists raw.initiative_row (
+    delivery_id bigint not null references quality.delivery (delivery_id),
+    unit_code text not null,
+    business_date date not null,
+    line_number integer not null,
+    record_id text not null,
+    grassroots_union text,
+    title text,
+    solution_type text,
+    field text,
+    participant_group text,
+    authors text,
+    author_ids text,
+    summary text,
+    effect_summary text,
+    benefit_vnd bigint,
+    applied_on date,
+    recognized_by text,
+    recognition_level text,
+    award text,
+    is_confidential boolean not null,
+    review_status text,
+    submitted_at timestamptz,
+    updated_at timestamptz,
+    is_deleted boolean not null
+);
+create index if not exists initiative_row_delivery_idx on raw.initiative_row (delivery_id);
+create index if not exists initiative_row_record_idx on raw.initiative_row (unit_code, record_id);
