@@ -38,7 +38,9 @@ class Source:
             raise RegistryError(f"{path.name}: not valid YAML: {exc}") from None
         unit_code = data.get("unit_code")
         if unit_code != path.stem:
-            raise RegistryError(f"{path.name}: unit_code {unit_code!r} does not match the file name")
+            raise RegistryError(
+                f"{path.name}: unit_code {unit_code!r} does not match the file name"
+            )
         if unit_code not in reporting_units():
             raise RegistryError(f"{path.name}: {unit_code} is not a reporting unit")
         transport = data.get("transport", "file")
@@ -46,8 +48,17 @@ class Source:
             raise RegistryError(f"{path.name}: transport must be 'file' or 'http'")
         if transport == "http" and not data.get("base_url"):
             raise RegistryError(f"{path.name}: an http source needs base_url")
-        known = {"unit_code", "transport", "base_url", "credential", "timeout_seconds",
-                 "retries", "name", "contact", "notes"}
+        known = {
+            "unit_code",
+            "transport",
+            "base_url",
+            "credential",
+            "timeout_seconds",
+            "retries",
+            "name",
+            "contact",
+            "notes",
+        }
         if unknown := set(data) - known:
             raise RegistryError(f"{path.name}: unknown keys {sorted(unknown)}")
         return cls(

@@ -35,8 +35,11 @@ class Manifest:
             raise ManifestError("manifest.json must be a JSON object")
         if data.get("schema_version") != 1:
             raise ManifestError(f"schema_version {data.get('schema_version')!r} is not 1")
-        missing = [k for k in ("unit_code", "business_date", "file", "row_count", "sha256")
-                   if data.get(k) in (None, "")]
+        missing = [
+            k
+            for k in ("unit_code", "business_date", "file", "row_count", "sha256")
+            if data.get(k) in (None, "")
+        ]
         if missing:
             raise ManifestError(f"manifest.json lacks {', '.join(missing)}")
         if data["unit_code"] != unit_code:

@@ -40,8 +40,9 @@ class Header:
 
     @classmethod
     def parse(cls, names: list[str]) -> Header:
-        columns = [clean_text(str(n) if n is not None else "").lstrip("\ufeff").lower()
-                   for n in names]
+        columns = [
+            clean_text(str(n) if n is not None else "").lstrip("\ufeff").lower() for n in names
+        ]
         seen: set[str] = set()
         for name in columns:
             if name and name in seen:
@@ -82,7 +83,8 @@ def read_csv(raw: BinaryIO, codec: str, header_out: list[Header]) -> Iterator[So
             )
             # Keep what can be read for the report (the record id, usually first).
             record.values = {
-                name: clean_text(value) for name, value in zip(header.columns, fields, strict=False)
+                name: clean_text(value)
+                for name, value in zip(header.columns, fields, strict=False)
                 if name == "record_id"
             }
             yield record
@@ -131,7 +133,7 @@ class _Utf8Reencoder(io.RawIOBase):
 
 def read_json(raw: BinaryIO, header_out: list[Header]) -> Iterator[SourceRecord]:
     """An array of objects, or `{"records": [...]}`; UTF-8."""
-    import ijson  # noqa: PLC0415
+    import ijson
 
     stream = io.BufferedReader(_Utf8Reencoder(raw), buffer_size=65536)
     first = stream.peek(64).lstrip()[:1]
@@ -140,7 +142,7 @@ def read_json(raw: BinaryIO, header_out: list[Header]) -> Iterator[SourceRecord]
     elif first == b"{":
         prefix = "records.item"
     else:
-        raise UnreadableFile("JSON data must be an array of records or {\"records\": [...]}")
+        raise UnreadableFile('JSON data must be an array of records or {"records": [...]}')
     header_out.append(Header([]))
     line_number = 0
     try:
@@ -187,9 +189,9 @@ def _cell_text(value: object) -> str:
 
 def read_xlsx(raw: BinaryIO, header_out: list[Header]) -> Iterator[SourceRecord]:
     """First sheet, header in row 1; a record's line is its sheet row minus one."""
-    import zipfile  # noqa: PLC0415
+    import zipfile
 
-    import openpyxl  # noqa: PLC0415
+    import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(raw, read_only=True, data_only=True)

@@ -88,7 +88,9 @@ def check_record(record: SourceRecord, unit_code: str) -> CheckedRow:
     if values.get("summary") and not is_clearly_false(confidential_raw):
         values = {**values, "summary": ""}
         if confidential_raw is not None and confidential_raw.casefold() in {"true", "1", "có", "x"}:
-            warnings.append((Warning_.CONFIDENTIAL_CONTENT, "summary of a confidential initiative dropped"))
+            warnings.append(
+                (Warning_.CONFIDENTIAL_CONTENT, "summary of a confidential initiative dropped")
+            )
 
     checked = CheckedRow(record.line_number, _readable_record_id(values), warnings=warnings)
     reasons = checked.reasons
@@ -130,7 +132,10 @@ def check_record(record: SourceRecord, unit_code: str) -> CheckedRow:
     row_unit = value("unit_code")
     if row_unit and row_unit != unit_code:
         reasons.append(
-            (Reason.UNIT_MISMATCH, f"row unit_code '{row_unit}' is not the delivering unit {unit_code}")
+            (
+                Reason.UNIT_MISMATCH,
+                f"row unit_code '{row_unit}' is not the delivering unit {unit_code}",
+            )
         )
 
     updated_at = _timestamp(value("updated_at"), "updated_at", reasons)
@@ -138,7 +143,14 @@ def check_record(record: SourceRecord, unit_code: str) -> CheckedRow:
         if reasons:
             return checked
         checked.stored = (
-            record.line_number, record_id, *([None] * 14), False, None, None, updated_at, True
+            record.line_number,
+            record_id,
+            *([None] * 14),
+            False,
+            None,
+            None,
+            updated_at,
+            True,
         )
         return checked
 

@@ -8,7 +8,7 @@ their parsers are cached.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -63,8 +63,14 @@ def parse_timestamp(value: str) -> datetime:
         micro = int((fraction or "0")[:6].ljust(6, "0"))
         tz = LOCAL_TZ if zone is None else _offset(zone)
         moment = datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
-            micro, tzinfo=tz,
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            micro,
+            tzinfo=tz,
         )
     except ValueError as exc:
         raise ValueError(f"'{value}' is not a real date or time ({exc})") from None
@@ -73,7 +79,7 @@ def parse_timestamp(value: str) -> datetime:
 
 def _offset(zone: str) -> timezone:
     if zone.upper() == "Z":
-        return timezone.utc
+        return UTC
     sign = -1 if zone[0] == "-" else 1
     digits = zone[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:4] or 0)

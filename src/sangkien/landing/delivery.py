@@ -57,7 +57,7 @@ class _Spool:
         self._rows.append(row)
         if len(self._rows) >= self._limit:
             if self._file is None:
-                self._file = tempfile.TemporaryFile()
+                self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
             pickle.dump(self._rows, self._file)
             self._rows = []
 
@@ -184,8 +184,15 @@ def _record_failed(
             """insert into quality.delivery (unit_code, business_date, transport, fingerprint,
                    file_size, file_mtime_ns, manifest_mtime_ns, has_manifest, status, status_detail)
                values (%s, %s, %s, %s, %s, %s, %s, %s, 'failed', %s) returning delivery_id""",
-            (folder.unit_code, folder.business_date, transport, fingerprint, *signature,
-             folder.manifest_path.exists(), detail),
+            (
+                folder.unit_code,
+                folder.business_date,
+                transport,
+                fingerprint,
+                *signature,
+                folder.manifest_path.exists(),
+                detail,
+            ),
         ).fetchone()[0]  # type: ignore[index]
     return DeliveryResult(
         folder.unit_code, folder.business_date.isoformat(), "failed", delivery_id, detail=detail
@@ -229,7 +236,7 @@ def _load(
             )
             columns = ", ".join(meta)
             delivery_id = conn.execute(
-                f"insert into quality.delivery ({columns}, status) "  # noqa: S608 - fixed names
+                f"insert into quality.delivery ({columns}, status) "
                 f"values ({', '.join(['%s'] * len(meta))}, 'loaded') returning delivery_id",
                 list(meta.values()),
             ).fetchone()[0]  # type: ignore[index]
@@ -253,8 +260,14 @@ def _load(
                     result.rows_rejected += 1
                     for code, detail in checked.reasons:
                         rejected.add(
-                            (delivery_id, unit, checked.line_number, checked.record_id,
-                             code.value, detail)
+                            (
+                                delivery_id,
+                                unit,
+                                checked.line_number,
+                                checked.record_id,
+                                code.value,
+                                detail,
+                            )
                         )
                         result.rejected_by_reason[code.value] = (
                             result.rejected_by_reason.get(code.value, 0) + 1
@@ -262,28 +275,60 @@ def _load(
             if headers and headers[0].columns:
                 unknown_columns.update(c for c in headers[0].columns if c not in KNOWN_COLUMNS)
             if manifest is None:
-                warnings.add((delivery_id, unit, None, Warning_.NO_MANIFEST.value,
-                              "no manifest.json: completeness could not be checked"))
+                warnings.add(
+                    (
+                        delivery_id,
+                        unit,
+                        None,
+                        Warning_.NO_MANIFEST.value,
+                        "no manifest.json: completeness could not be checked",
+                    )
+                )
             if unknown_columns:
-                warnings.add((delivery_id, unit, None, Warning_.UNKNOWN_COLUMN.value,
-                              "ignored columns: " + ", ".join(sorted(unknown_columns))))
+                warnings.add(
+                    (
+                        delivery_id,
+                        unit,
+                        None,
+                        Warning_.UNKNOWN_COLUMN.value,
+                        "ignored columns: " + ", ".join(sorted(unknown_columns)),
+                    )
+                )
             problems = _manifest_mismatch(manifest, meta["sha256"], result.rows_received)
             if problems:
                 raise _Incomplete("; ".join(problems))
             result.rows_superseded = _drop_superseded(conn, delivery_id)
             result.rows_published = stored - result.rows_superseded
-            _copy_rows(conn, "quality.rejected_row",
-                       ("delivery_id", "unit_code", "line_number", "record_id", "reason_code",
-                        "reason_detail"), rejected)
-            _copy_rows(conn, "quality.warning",
-                       ("delivery_id", "unit_code", "line_number", "warning_code", "detail"),
-                       warnings)
+            _copy_rows(
+                conn,
+                "quality.rejected_row",
+                (
+                    "delivery_id",
+                    "unit_code",
+                    "line_number",
+                    "record_id",
+                    "reason_code",
+                    "reason_detail",
+                ),
+                rejected,
+            )
+            _copy_rows(
+                conn,
+                "quality.warning",
+                ("delivery_id", "unit_code", "line_number", "warning_code", "detail"),
+                warnings,
+            )
             conn.execute(
                 """update quality.delivery set rows_received = %s, rows_published = %s,
                        rows_rejected = %s, rows_superseded = %s, loaded_at = now()
                    where delivery_id = %s""",
-                (result.rows_received, result.rows_published, result.rows_rejected,
-                 result.rows_superseded, delivery_id),
+                (
+                    result.rows_received,
+                    result.rows_published,
+                    result.rows_rejected,
+                    result.rows_superseded,
+                    delivery_id,
+                ),
             )
     except _Incomplete as exc:
         return _record_incomplete(conn, result, meta, str(exc))
@@ -315,14 +360,19 @@ def _record_incomplete(
     """Nothing of the delivery is published; the whole delivery counts as rejected."""
     columns = ", ".join(meta)
     delivery_id = conn.execute(
-        f"insert into quality.delivery ({columns}, status, status_detail, rows_received, "  # noqa: S608
+        f"insert into quality.delivery ({columns}, status, status_detail, rows_received, "
         f"rows_rejected) values ({', '.join(['%s'] * len(meta))}, 'incomplete', %s, %s, %s) "
         "returning delivery_id",
         [*meta.values(), detail, result.rows_received, result.rows_received],
     ).fetchone()[0]  # type: ignore[index]
     return DeliveryResult(
-        result.unit_code, result.business_date, "incomplete", delivery_id,
-        rows_received=result.rows_received, rows_rejected=result.rows_received, detail=detail,
+        result.unit_code,
+        result.business_date,
+        "incomplete",
+        delivery_id,
+        rows_received=result.rows_received,
+        rows_rejected=result.rows_received,
+        detail=detail,
     )
 
 

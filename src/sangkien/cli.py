@@ -1,0 +1,145 @@
+"""The `sangkien` command line: the warehouse, sample feeds, nights and the demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from sangkien.settings import STATE_DIR
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def _local_cluster():  # type: ignore[no-untyped-def]
+    from sangkien.warehouse.local_cluster import LocalCluster
+
+    return LocalCluster(STATE_DIR / "postgres")
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from sangkien.settings import load_settings
+    from sangkien.warehouse.connection import redact
+
+    external = load_settings().warehouse_dsn
+    if external and args.action in ("up", "down", "status"):
+        print(f"SANGKIEN_WAREHOUSE_DSN is set: using {redact(external)} (no local cluster)")
+        return 0
+    cluster = _local_cluster()
+    if args.action == "up":
+        cluster.up()
+        print(cluster.status())
+    elif args.action == "down":
+        cluster.down()
+        print(cluster.status())
+    elif args.action == "status":
+        print(cluster.status())
+    elif args.action == "dsn":
+        print(external or cluster.dsn())
+    elif args.action == "bootstrap":
+        from sangkien.warehouse.bootstrap import bootstrap
+        from sangkien.warehouse.connection import connect
+
+        with connect(autocommit=True) as conn:
+            bootstrap(conn)
+        print("warehouse schemas and tables are in place")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from sangkien.simulate import simulate
+
+    summary = simulate(
+        Path(args.out),
+        args.date_from,
+        args.date_to,
+        scale=args.scale,
+        seed=args.seed,
+        progress=sys.stderr.isatty(),
+    )
+    print(summary)
+    return 0
+
+
+def cmd_run_night(args: argparse.Namespace) -> int:
+    from sangkien.night import run_night
+
+    summary = run_night(args.business_date)
+    print(summary.render(all_units=args.all))
+    if summary.failed_units:
+        print(
+            f"{len(summary.failed_units)} unit(s) failed: {', '.join(summary.failed_units)}",
+            file=sys.stderr,
+        )
+        return 3
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sangkien.demo import run_demo
+
+    return run_demo(
+        date_from=args.date_from,
+        date_to=args.date_to,
+        scale=args.scale,
+        seed=args.seed,
+        fresh=not args.keep,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sangkien",
+        description="National statistics warehouse for the '1 triệu sáng kiến' programme.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="the warehouse: a local cluster unless SANGKIEN_WAREHOUSE_DSN")
+    db.add_argument("action", choices=["up", "down", "status", "dsn", "bootstrap"])
+    db.set_defaults(func=cmd_db)
+
+    sim = sub.add_parser("simulate", help="write a realistic sample landing area")
+    sim.add_argument("--out", required=True, help="landing area to write")
+    sim.add_argument("--from", dest="date_from", type=_date, required=True)
+    sim.add_argument("--to", dest="date_to", type=_date, required=True)
+    sim.add_argument("--scale", type=float, default=1.0, help="1.0 ≈ 2.4 M submissions in all")
+    sim.add_argument("--seed", type=int, default=0)
+    sim.set_defaults(func=cmd_simulate)
+
+    night = sub.add_parser("run-night", help="run one business date (same as the DAG)")
+    night.add_argument("business_date", type=_date)
+    night.add_argument("--all", action="store_true", help="list unchanged units too")
+    night.set_defaults(func=cmd_run_night)
+
+    demo = sub.add_parser("demo", help="simulate nights and run them through the DAG")
+    demo.add_argument("--from", dest="date_from", type=_date, default=date(2022, 4, 21))
+    demo.add_argument("--to", dest="date_to", type=_date, default=date(2022, 4, 26))
+    demo.add_argument("--scale", type=float, default=0.1)
+    demo.add_argument("--seed", type=int, default=2022)
+    demo.add_argument("--keep", action="store_true", help="keep the previous demo warehouse")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""The nightly run, step by step; the Airflow DAG and `sangkien run-night` call these.
+
+`prepare_night` makes sure the warehouse is ready and lists the units to land,
+`land_unit` lands one unit (failing only itself), `summarize_night` turns the
+units' recorded outcomes into the night's summary. `run_night` runs the same
+steps without a scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sangkien.settings import TIMEZONE, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def business_date_of(logical_date: datetime | None, override: str | None = None) -> date:
+    """The business date a run processes: the `business_date` param, else the run's
+    logical date read in Asia/Ho_Chi_Minh (the scheduled run for D starts D 01:00
+    local and runs at D+1 01:00)."""
+    if override:
+        return date.fromisoformat(str(override))
+    if logical_date is None:
+        # A manual run without a logical date processes yesterday, local time.
+        return (datetime.now(ZoneInfo(TIMEZONE)) - timedelta(days=1)).date()
+    return logical_date.astimezone(ZoneInfo(TIMEZONE)).date()
+
+
+def prepare_night(business_date: date) -> list[str]:
+    """Create what is missing in the warehouse; return the unit codes to land."""
+    from sangkien.registry import load_registry
+    from sangkien.warehouse.bootstrap import bootstrap
+    from sangkien.warehouse.connection import connect
+
+    settings = load_settings()
+    sources = load_registry(settings.sources_dir)
+    with connect(autocommit=True) as conn:
+        bootstrap(conn)
+    log.info(
+        "night %s: %d units to land from %s", business_date, len(sources), settings.landing_dir
+    )
+    return list(sources)
+
+
+def land_unit(unit_code: str, business_date: date) -> dict[str, Any]:
+    """Land one unit's deliveries up to `business_date`; raises if that unit failed."""
+    from sangkien.landing.unit_night import land_unit_night
+    from sangkien.registry import load_registry
+    from sangkien.warehouse.connection import connect
+
+    settings = load_settings()
+    source = load_registry(settings.sources_dir)[unit_code]
+    with connect(autocommit=True) as conn:
+        return land_unit_night(conn, source, business_date, settings.landing_dir).as_dict()
+
+
+@dataclass
+class UnitLine:
+    unit_code: str
+    outcome: str
+    rows_published: int
+    rows_rejected: int
+    detail: str | None
+
+
+@dataclass
+class NightSummary:
+    business_date: date
+    units: list[UnitLine] = field(default_factory=list)
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for u in self.units if u.outcome == outcome)
+
+    @property
+    def failed_units(self) -> list[str]:
+        return [u.unit_code for u in self.units if u.outcome == "failed"]
+
+    def render(self, *, all_units: bool = False) -> str:
+        lines = [
+            f"Night {self.business_date}: "
+            + ", ".join(
+                f"{self.count(o)} {o.replace('_', ' ')}"
+                for o in ("loaded", "unchanged", "no_delivery", "incomplete", "failed")
+                if self.count(o)
+            )
+        ]
+        shown = self.units if all_units else [u for u in self.units if u.outcome != "unchanged"]
+        if shown:
+            lines.append(f"  {'unit':<5} {'outcome':<12} {'published':>9} {'rejected':>8}  detail")
+        for u in shown:
+            lines.append(
+                f"  {u.unit_code:<5} {u.outcome:<12} {u.rows_published:>9} {u.rows_rejected:>8}"
+                f"  {(u.detail or '')[:90]}"
+            )
+        if self.rejected_by_reason:
+            lines.append(
+                "  rejected rows by reason: "
+                + ", ".join(f"{code} {n}" for code, n in sorted(self.rejected_by_reason.items()))
+            )
+        return "\n".join(lines)
+
+
+def summarize_night(business_date: date, unit_codes: list[str] | None = None) -> NightSummary:
+    """Read every unit's recorded outcome; a unit with none is recorded `failed`."""
+    from sangkien.registry import load_registry
+    from sangkien.warehouse.connection import connect
+
+    units = unit_codes or list(load_registry(load_settings().sources_dir))
+    summary = NightSummary(business_date)
+    with connect(autocommit=True) as conn:
+        recorded = {
+            r[0]: r
+            for r in conn.execute(
+                """select unit_code, outcome, rows_published, rows_rejected, detail
+                   from quality.night_outcome where business_date = %s""",
+                (business_date,),
+            )
+        }
+        for unit in units:
+            if unit not in recorded:
+                detail = "the unit's task ended without recording an outcome"
+                conn.execute(
+                    """insert into quality.night_outcome (business_date, unit_code, outcome, detail)
+                       values (%s, %s, 'failed', %s) on conflict do nothing""",
+                    (business_date, unit, detail),
+                )
+                summary.units.append(UnitLine(unit, "failed", 0, 0, detail))
+            else:
+                summary.units.append(UnitLine(*recorded[unit]))
+        summary.rejected_by_reason = dict(
+            conn.execute(
+                """select r.reason_code, count(*) from quality.rejected_row r
+                   join quality.delivery d using (delivery_id)
+                   where d.status = 'loaded' and d.business_date = %s
+                   group by r.reason_code""",
+                (business_date,),
+            ).fetchall()
+        )
+    log.info("%s", summary.render())
+    return summary
+
+
+def run_night(
+    business_date: date,
+    *,
+    workers: int = 2,
+    on_unit_done: Callable[[str], None] | None = None,
+) -> NightSummary:
+    """The whole night without a scheduler: the same steps as `sangkien_nightly`."""
+    units = prepare_night(business_date)
+
+    def land(unit: str) -> None:
+        try:
+            land_unit(unit, business_date)
+        except Exception as exc:  # one unit never stops the others
+            log.error("%s failed: %s", unit, exc)
+        finally:
+            if on_unit_done:
+                on_unit_done(unit)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(land, units))
+    return summarize_night(business_date, units)

@@ -1,0 +1,68 @@
+"""Shared test fixtures: one real PostgreSQL server for the whole suite.
+
+The server is the same embedded cluster `sangkien db up` makes, started once
+per test session in a temporary folder (fsync off: it is thrown away). Each
+test that needs a warehouse gets its own fresh database on it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from sangkien.warehouse.bootstrap import bootstrap
+from sangkien.warehouse.local_cluster import LocalCluster
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+_database_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    cluster = LocalCluster(tmp_path_factory.mktemp("pg"), durable=False)
+    cluster.up()
+    yield cluster
+    cluster.down()
+
+
+def _fresh_database(cluster: LocalCluster, name: str) -> str:
+    admin = cluster.dsn().rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+        conn.execute(f'create database "{name}"')
+    return cluster.dsn().rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+def warehouse_dsn(pg_cluster: LocalCluster, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new, empty, bootstrapped warehouse database; SANGKIEN_WAREHOUSE_DSN points to it."""
+    dsn = _fresh_database(pg_cluster, f"wh_{next(_database_numbers)}")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        bootstrap(conn)
+    monkeypatch.setenv("SANGKIEN_WAREHOUSE_DSN", dsn)
+    return dsn
+
+
+@pytest.fixture
+def db(warehouse_dsn: str) -> Iterator[psycopg.Connection]:
+    """An autocommit connection to a fresh warehouse, in Asia/Ho_Chi_Minh time."""
+    with psycopg.connect(
+        warehouse_dsn, autocommit=True, options="-c timezone=Asia/Ho_Chi_Minh"
+    ) as conn:
+        yield conn
+
+
+@pytest.fixture
+def landing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty landing area; SANGKIEN_LANDING_DIR points to it."""
+    path = tmp_path / "landing"
+    path.mkdir()
+    monkeypatch.setenv("SANGKIEN_LANDING_DIR", str(path))
+    return path
