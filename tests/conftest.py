@@ -66,3 +66,27 @@ def landing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.mkdir()
     monkeypatch.setenv("SANGKIEN_LANDING_DIR", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated Airflow home (SQLite metadata) shared by every DAG test."""
+    from sangkien.airflow_runner import prepare_airflow_home
+
+    os.environ["SANGKIEN_TASK_RETRIES"] = "1"
+    os.environ["SANGKIEN_RETRY_DELAY_SECONDS"] = "1"
+    return prepare_airflow_home(tmp_path_factory.mktemp("airflow"))
+
+
+@pytest.fixture
+def sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """Write a source registry for the test; SANGKIEN_SOURCES_DIR points to it."""
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    monkeypatch.setenv("SANGKIEN_SOURCES_DIR", str(folder))
+
+    def write(unit: str, **settings: object) -> None:
+        lines = [f"unit_code: {unit}"] + [f"{k}: {v}" for k, v in settings.items()]
+        (folder / f"{unit}.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    return write
