@@ -36,7 +36,9 @@ def test_the_dag_is_scheduled_at_one_in_the_morning_vietnam_time(nightly_dag) ->
 def test_landing_is_one_mapped_task_per_unit_labelled_with_its_code(nightly_dag) -> None:
     land = nightly_dag.get_task("land")
     assert land.is_mapped
-    assert "unit_code" in land.expand_input.value
+    mapped_over = land._get_specified_expand_input().value
+    assert list(mapped_over) == ["unit_code"]
+    assert mapped_over["unit_code"].operator.task_id == "prepare"
     assert land.map_index_template == "{{ unit_code_label }}"
     summarize = nightly_dag.get_task("summarize")
     assert summarize.trigger_rule == "all_done"
@@ -52,7 +54,9 @@ def test_parsing_the_dag_file_imports_nothing_heavy(airflow_home) -> None:
     )
     result = subprocess.run(
         [sys.executable, "-c", probe, str(PROJECT_ROOT / "dags" / "sangkien_nightly.py")],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert result.stdout.strip() == ""
 
@@ -73,22 +77,34 @@ def test_a_failing_unit_fails_only_its_own_task(
     sources("P01")
     sources("P04")  # delivered late for an earlier night, nothing tonight
     sources("P02", transport="http", base_url=closed_port_url(), retries=1, timeout_seconds=1)
-    with ProvinceApi() as api:
+    with ProvinceApi(page_size=2) as api:
         api.set_records("P06", NIGHT, [row(record_id="H1", unit_code="P06")])
         sources("P06", transport="http", base_url=api.base_url("P06"), retries=1)
-        sources("P08", transport="http", base_url=api.base_url("P08"), retries=1,
-                timeout_seconds=0.3)
+        sources(
+            "P08", transport="http", base_url=api.base_url("P08"), retries=1, timeout_seconds=0.3
+        )
         api.set_records("P08", NIGHT, [row(record_id="T1", unit_code="P08")])
         api.set_failure("P08", "timeout")
+        api.set_records("P10", NIGHT, [row(record_id=f"B{i}", unit_code="P10") for i in range(5)])
+        sources("P10", transport="http", base_url=api.base_url("P10"), retries=1)
+        api.set_failure("P10", "bad_page")
 
         run_dag_for(NIGHT, nightly_dag)
 
-    outcomes = dict(db.execute(
-        "select unit_code, outcome from quality.night_outcome where business_date = %s", (NIGHT,)
-    ).fetchall())
+    outcomes = dict(
+        db.execute(
+            "select unit_code, outcome from quality.night_outcome where business_date = %s",
+            (NIGHT,),
+        ).fetchall()
+    )
     assert outcomes == {
-        "P38": "loaded", "P06": "loaded", "P04": "loaded",
-        "P01": "failed", "P02": "failed", "P08": "failed",
+        "P38": "loaded",
+        "P06": "loaded",
+        "P04": "loaded",
+        "P01": "failed",
+        "P02": "failed",
+        "P08": "failed",
+        "P10": "failed",
     }
     landed = set(db.execute("select unit_code, record_id from raw.initiative_row").fetchall())
     assert landed == {("P38", "A"), ("P06", "H1"), ("P04", "L")}

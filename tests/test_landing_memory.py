@@ -34,8 +34,11 @@ def _big_delivery(landing: Path, rows: int) -> int:
         writer.writerow(COLUMNS)
         for i in range(rows):
             # Every 50th row is rejected, so the quarantine spool is exercised too.
-            values = {**template, "record_id": f"R{i}", "title": "x" if i % 50 == 0 else
-                      f"Sáng kiến cải tiến số {i}"}
+            values = {
+                **template,
+                "record_id": f"R{i}",
+                "title": "x" if i % 50 == 0 else f"Sáng kiến cải tiến số {i}",
+            }
             writer.writerow([values[c] for c in COLUMNS])
     (folder / "manifest.json").unlink()
     return path.stat().st_size
@@ -43,7 +46,9 @@ def _big_delivery(landing: Path, rows: int) -> int:
 
 def _peak_mb(dsn: str, landing: Path) -> tuple[int, int]:
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, dsn, str(landing)], capture_output=True, text=True,
+        [sys.executable, "-c", PROBE, dsn, str(landing)],
+        capture_output=True,
+        text=True,
         check=True,
     )
     published, peak = result.stdout.split()
@@ -67,7 +72,9 @@ def test_memory_stays_flat_when_the_file_grows_tenfold(warehouse_dsn, pg_cluster
 
     assert (published_small, published_large) == (12_000 - 240, 120_000 - 2_400)
     grown_mb = large_bytes / 2**20 - small_bytes / 2**20
-    print(f"file {small_bytes / 2**20:.0f} → {large_bytes / 2**20:.0f} MiB, "
-          f"peak RSS {peak_small} → {peak_large} MiB")
+    print(
+        f"file {small_bytes / 2**20:.0f} → {large_bytes / 2**20:.0f} MiB, "
+        f"peak RSS {peak_small} → {peak_large} MiB"
+    )
     # The file grew by ~90 MiB; the loader may not grow by more than a small fraction of it.
     assert peak_large - peak_small < grown_mb / 4

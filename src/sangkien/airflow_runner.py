@@ -57,7 +57,7 @@ def load_dag() -> Any:
     """Import `sangkien_nightly` from the dags folder the way Airflow parses it."""
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"), include_examples=False)
+    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
     return bag.get_dag(DAG_ID)

@@ -43,9 +43,7 @@ def _redeliver(due: list[tuple[Path, Path]]) -> None:
         shutil.copytree(final, target)
 
 
-def run_demo(
-    *, date_from: date, date_to: date, scale: float, seed: int, fresh: bool = True
-) -> int:
+def run_demo(*, date_from: date, date_to: date, scale: float, seed: int, fresh: bool = True) -> int:
     from sangkien.airflow_runner import load_dag, prepare_airflow_home, run_dag_for
     from sangkien.night import summarize_night
     from sangkien.settings import load_settings
@@ -61,8 +59,10 @@ def run_demo(
     dsn = warehouse_dsn()
     if fresh and not external:
         with connect(dsn, autocommit=True) as conn:
-            conn.execute("drop schema if exists raw, quality, staging, intermediate, marts, "
-                         "restricted cascade")
+            conn.execute(
+                "drop schema if exists raw, quality, staging, intermediate, marts, "
+                "restricted cascade"
+            )
         shutil.rmtree(landing, ignore_errors=True)
     print(f"     {redact(dsn)}")
 
@@ -70,8 +70,9 @@ def run_demo(
     stamp = feeds / f".simulated-{date_from}-{date_to}-{scale}-{seed}"
     if not stamp.exists():
         shutil.rmtree(feeds, ignore_errors=True)
-        summary = simulate(feeds, date_from, date_to, scale=scale, seed=seed,
-                           progress=sys.stderr.isatty())
+        summary = simulate(
+            feeds, date_from, date_to, scale=scale, seed=seed, progress=sys.stderr.isatty()
+        )
         stamp.touch()
         print("     " + str(summary).replace("\n", "\n     "))
     landing.mkdir(parents=True, exist_ok=True)
@@ -121,8 +122,10 @@ def _unit_table(conn, date_from: date, date_to: date) -> str:  # type: ignore[no
            order by published desc""",
         (date_from, date_to),
     ).fetchall()
-    lines = [f"     {'unit':<5} {'nights':>6} {'incompl.':>8} {'published':>9} {'rejected':>8}"
-             "  rejected by reason"]
+    lines = [
+        f"     {'unit':<5} {'nights':>6} {'incompl.':>8} {'published':>9} {'rejected':>8}"
+        "  rejected by reason"
+    ]
     lines += [f"     {u:<5} {n:>6} {i:>8} {p:>9} {r:>8}  {why}" for u, n, i, p, r, why in rows]
     totals = [sum(col) for col in list(zip(*rows, strict=False))[1:5]] if rows else [0, 0, 0, 0]
     lines.append(f"     {'all':<5} {totals[0]:>6} {totals[1]:>8} {totals[2]:>9} {totals[3]:>8}")
@@ -132,7 +135,7 @@ def _unit_table(conn, date_from: date, date_to: date) -> str:  # type: ignore[no
 def _next_steps(dsn: str, landing: Path, last_night: date, seconds: float) -> str:
     return f"""
 Done in {seconds:.0f} s. What to look at next:
-  psql "$(.venv/bin/sangkien db dsn)"          # the warehouse ({dsn.split('@')[-1]})
+  psql "$(.venv/bin/sangkien db dsn)"          # the warehouse ({dsn.split("@")[-1]})
     select * from quality.delivery order by delivery_id desc limit 20;
     select unit_code, line_number, record_id, reason_code, reason_detail
       from quality.rejected_row limit 20;     -- what provinces must fix

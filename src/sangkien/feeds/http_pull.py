@@ -86,6 +86,10 @@ def pull_night(
         raise PullError(f"{unit}: no base_url configured for the API pull")
     if not source.base_url.startswith(("http://", "https://")):
         raise PullError(f"{unit}: base_url must be an http:// or https:// URL")
+    try:
+        httpx.URL(source.base_url)
+    except httpx.InvalidURL:
+        raise PullError(f"{unit}: base_url is not a valid URL") from None
     token = _token(source)
     own_client = client is None
     http = client or httpx.Client(timeout=source.timeout_seconds, follow_redirects=False)
@@ -95,7 +99,12 @@ def pull_night(
         if first is None:
             log.info("%s %s: the API has no delivery for that night", unit, business_date)
             return None
-        return _land(puller, first, unit_dir, business_date)
+        try:
+            return _land(puller, first, unit_dir, business_date)
+        except OSError as exc:  # disk full, permissions: still this unit's failure only
+            raise PullError(
+                f"{unit} {business_date}: cannot write the landing folder: {exc}"
+            ) from exc
     finally:
         if own_client:
             http.close()
@@ -211,7 +220,7 @@ class _Puller:
             except httpx.TimeoutException:
                 problem = f"no answer within {self.source.timeout_seconds:g} s"
                 wait = None
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # refused, reset, TLS, a broken body...
                 # The exception type, not its text: it is enough and cannot leak anything.
                 problem = f"cannot connect ({type(exc).__name__})"
                 wait = None
