@@ -79,7 +79,7 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Write a source registry for the test; SANGKIEN_SOURCES_DIR points to it."""
     folder = tmp_path / "sources"
     folder.mkdir()

@@ -7,9 +7,10 @@ import sys
 from datetime import date
 
 import pytest
-from feed_builder import row, write_delivery
 
 from sangkien.settings import PROJECT_ROOT
+
+from feed_builder import row, write_delivery
 
 NIGHT = date(2022, 5, 31)
 

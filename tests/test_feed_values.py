@@ -6,11 +6,12 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from feed_builder import row
 from sangkien.feeds.contract import Reason
 from sangkien.feeds.readers import SourceRecord
 from sangkien.feeds.rows import STORED_COLUMNS, check_record
 from sangkien.feeds.values import parse_benefit, parse_bool, parse_date, parse_timestamp
+
+from feed_builder import row
 
 ICT = timezone(timedelta(hours=7))
 

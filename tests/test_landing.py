@@ -10,10 +10,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from feed_builder import csv_bytes, row, write_delivery
 from sangkien.feeds.contract import COLUMNS
 from sangkien.landing.unit_night import UnitNightFailed, land_unit_night
 from sangkien.registry import Source
+
+from feed_builder import csv_bytes, row, write_delivery
 
 D1, D2, D3 = date(2022, 5, 29), date(2022, 5, 30), date(2022, 5, 31)
 
@@ -373,8 +374,9 @@ def test_nights_loaded_out_of_order_give_the_same_tables(
                 land(in_order, landing, night, unit)
         expected = in_order.execute(FINGERPRINT).fetchone()
 
-    from conftest import _fresh_database
     from sangkien.warehouse.bootstrap import bootstrap
+
+    from conftest import _fresh_database
 
     other = _fresh_database(pg_cluster, "wh_out_of_order")
     with psycopg.connect(other, autocommit=True) as reverse:

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from feed_builder import row, write_delivery
-
 from sangkien.feeds.contract import COLUMNS
+
+from feed_builder import row, write_delivery
 
 PROBE = """
 import resource, sys
@@ -56,8 +56,9 @@ def _peak_mb(dsn: str, landing: Path) -> tuple[int, int]:
 
 
 def test_memory_stays_flat_when_the_file_grows_tenfold(warehouse_dsn, pg_cluster, tmp_path) -> None:
-    from conftest import _fresh_database
     from sangkien.warehouse.bootstrap import bootstrap
+
+    from conftest import _fresh_database
 
     small, large = tmp_path / "small", tmp_path / "large"
     small_bytes = _big_delivery(small, 12_000)
