@@ -18,8 +18,10 @@ from decimal import Decimal
 from typing import BinaryIO
 
 from sangkien.feeds.decoding import ERRORS, clean_text
+from sangkien.feeds.limits import MAX_FIELD_CHARS
 
-csv.field_size_limit(1 << 20)  # 1 MiB per field; larger ones are malformed rows
+# A longer field makes csv raise, and its record is reported MALFORMED_ROW.
+csv.field_size_limit(MAX_FIELD_CHARS)
 
 
 class UnreadableFile(ValueError):

@@ -24,6 +24,7 @@ from sangkien.feeds.contract import (
     Warning_,
 )
 from sangkien.feeds.decoding import UNDECODABLE
+from sangkien.feeds.limits import MAX_FIELD_CHARS
 from sangkien.feeds.readers import SourceRecord
 from sangkien.feeds.values import (
     is_clearly_false,
@@ -96,6 +97,12 @@ def check_record(record: SourceRecord, unit_code: str) -> CheckedRow:
     reasons = checked.reasons
     if record.malformed is not None:
         reasons.append((Reason.MALFORMED_ROW, record.malformed))
+        return checked
+
+    oversized = [name for name, value in values.items() if len(value) > MAX_FIELD_CHARS]
+    if oversized:
+        reasons.append((Reason.MALFORMED_ROW,
+                        f"{', '.join(oversized)} longer than {MAX_FIELD_CHARS:,} characters"))
         return checked
 
     undecodable = {name for name, value in values.items() if UNDECODABLE in value}

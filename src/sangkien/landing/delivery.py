@@ -23,6 +23,12 @@ import psycopg
 
 from sangkien.feeds.contract import KNOWN_COLUMNS, Warning_
 from sangkien.feeds.decoding import UnsupportedEncoding, codec_for
+from sangkien.feeds.limits import (
+    MAX_MANIFEST_BYTES,
+    TooLarge,
+    check_file_size,
+    check_xlsx_archive,
+)
 from sangkien.feeds.manifest import Manifest, ManifestError
 from sangkien.feeds.readers import Header, UnreadableFile, read_csv, read_json, read_xlsx
 from sangkien.feeds.rows import STORED_COLUMNS, check_record
@@ -102,7 +108,7 @@ def load_delivery(
         manifest, data_file = _inspect(folder, landing_dir)
         data_sha = sha256_of(data_file)
         fingerprint = f"{data_sha}|{manifest.semantic_key() if manifest else 'no-manifest'}"
-    except (_Refused, UnsafePath, OSError) as exc:
+    except (_Refused, UnsafePath, TooLarge, OSError) as exc:
         return _record_failed(conn, folder, transport, signature, prior, str(exc))
     if prior and prior[5] != "failed" and prior[1] == fingerprint:
         # Same bytes, new timestamps (a copy, a touch): remember the new signature.
@@ -141,6 +147,7 @@ def _inspect(folder: DeliveryFolder, landing_dir: Path) -> tuple[Manifest | None
     manifest = None
     if folder.manifest_path.exists():
         check_inside(folder.manifest_path, landing_dir)
+        check_file_size(folder.manifest_path, MAX_MANIFEST_BYTES)
         try:
             manifest = Manifest.read(
                 folder.manifest_path, unit_code=folder.unit_code, business_date=folder.business_date
@@ -159,6 +166,9 @@ def _inspect(folder: DeliveryFolder, landing_dir: Path) -> tuple[Manifest | None
     else:
         raise _Refused(f"several data files and no manifest to choose: {[f.name for f in files]}")
     check_inside(data_file, landing_dir)
+    check_file_size(data_file)
+    if data_file.suffix == ".xlsx":
+        check_xlsx_archive(data_file)
     return manifest, data_file
 
 
