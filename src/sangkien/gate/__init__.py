@@ -1,0 +1,1 @@
+"""The quality gate: checks before anything is published (Great Expectations)."""

@@ -1,0 +1,228 @@
+"""The checks of the quality gate, as code: each is a SQL query returning violating rows.
+
+Two suites, reviewed in diffs like any code:
+
+- `landing`: the night's landed rows in `raw` and `quality`, right after landing;
+- `models`: the candidate statistics (`marts_candidate`) before they are published.
+
+A check is blocking unless marked otherwise. Every query returns the violating
+rows with a `unit_code` column where one applies, so that a failure names the
+units involved. `meta` carries the contract clauses and reason codes a check
+enforces; Great Expectations stores it with the expectation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    description: str
+    #: Returns the violating rows; `{candidate}` is the schema of the candidate marts.
+    query: str
+    meta: dict[str, object] = field(default_factory=dict)
+    blocking: bool = True
+
+
+LANDING_CHECKS: tuple[Check, ...] = (
+    Check(
+        "delivery_counts_reconcile",
+        "Every delivery's counts reconcile: received = published + rejected + superseded.",
+        """select unit_code, business_date, delivery_id from quality.delivery
+           where rows_received <> rows_published + rows_rejected + rows_superseded""",
+        {"contract": "feed-v1 §4, §4a"},
+    ),
+    Check(
+        "no_negative_delivery_counts",
+        "No delivery count is negative.",
+        """select unit_code, delivery_id from quality.delivery
+           where least(rows_received, rows_published, rows_rejected, rows_superseded) < 0""",
+        {"contract": "feed-v1 §4a"},
+    ),
+    Check(
+        "published_rows_are_in_raw",
+        "A loaded delivery's rows_published equals its rows in raw.initiative_row.",
+        """select d.unit_code, d.delivery_id from quality.delivery d
+           left join (select delivery_id, count(*) as n from raw.initiative_row
+                      group by delivery_id) r using (delivery_id)
+           where d.status in ('loaded', 'replaced') and d.rows_published <> coalesce(r.n, 0)""",
+        {"contract": "feed-v1 §4a"},
+    ),
+    Check(
+        "rejected_rows_are_itemised",
+        "A loaded delivery's rows_rejected equals its distinct rejected lines in quality.",
+        """select d.unit_code, d.delivery_id from quality.delivery d
+           left join (select delivery_id, count(distinct line_number) as n
+                      from quality.rejected_row group by delivery_id) q using (delivery_id)
+           where d.status in ('loaded', 'replaced') and d.rows_rejected <> coalesce(q.n, 0)""",
+        {"contract": "feed-v1 §4",
+         "reason_codes": ["MISSING_REQUIRED", "BAD_ENUM", "BAD_DATE", "BAD_NUMBER",
+                          "TITLE_LENGTH", "UNIT_MISMATCH", "ENCODING_ERROR", "MALFORMED_ROW"]},
+    ),
+    Check(
+        "one_version_per_record_and_delivery",
+        "Within a delivery a record appears once (superseded versions removed).",
+        """select unit_code, delivery_id, record_id from raw.initiative_row
+           group by unit_code, delivery_id, record_id having count(*) > 1""",
+        {"contract": "feed-v1 §4a"},
+    ),
+    Check(
+        "one_current_delivery_per_night",
+        "At most one loaded delivery per unit and night.",
+        """select unit_code, business_date from quality.delivery where status = 'loaded'
+           group by unit_code, business_date having count(*) > 1""",
+        {"contract": "feed-v1 §1"},
+    ),
+    Check(
+        "no_confidential_summary_stored",
+        "No confidential initiative keeps a summary.",
+        """select unit_code, record_id from raw.initiative_row
+           where is_confidential and summary is not null""",
+        {"contract": "feed-v1 §4", "warning_codes": ["CONFIDENTIAL_CONTENT"]},
+    ),
+    Check(
+        "stored_rows_are_complete",
+        "Stored (non-tombstone) rows have every required value.",
+        """select unit_code, record_id from raw.initiative_row
+           where not is_deleted and (title is null or solution_type is null or field is null
+               or participant_group is null or authors is null or effect_summary is null
+               or applied_on is null or recognition_level is null or review_status is null
+               or submitted_at is null)""",
+        {"contract": "feed-v1 §3, §4", "reason_codes": ["MISSING_REQUIRED"]},
+    ),
+)
+
+
+MODEL_CHECKS: tuple[Check, ...] = (
+    Check(
+        "initiative_keys_unique",
+        "fct_initiative has one row per initiative_key.",
+        """select min(unit_code) as unit_code, initiative_key from {candidate}.fct_initiative
+           group by initiative_key having count(*) > 1""",
+        {"contract": "warehouse-v1 fct_initiative; feed-v1 §4a"},
+    ),
+    Check(
+        "every_unit_on_every_date",
+        "fct_unit_daily has every unit of dim_unit on every programme date, once.",
+        """with expected as (
+               select u.unit_code, d::date as date
+               from {candidate}.dim_unit u
+               cross join generate_series(date '2022-01-08', date '2023-08-31', interval '1 day') d
+           ),
+           actual as (select unit_code, date, count(*) as n from {candidate}.fct_unit_daily
+                      group by unit_code, date)
+           select coalesce(e.unit_code, a.unit_code) as unit_code, coalesce(e.date, a.date) as date
+           from expected e full join actual a using (unit_code, date)
+           where a.n is distinct from 1 or e.unit_code is null""",
+        {"contract": "warehouse-v1 fct_unit_daily"},
+    ),
+    Check(
+        "no_negative_daily_counts",
+        "No daily count or benefit is negative.",
+        """select unit_code, date from {candidate}.fct_unit_daily
+           where least(submitted, valid, pending, invalid, duplicate, cumulative_submitted,
+                       cumulative_valid, valid_benefit_vnd) < 0""",
+        {"contract": "feed-v1 §4"},
+    ),
+    Check(
+        "cumulative_totals_never_decrease",
+        "Cumulative submitted and valid never decrease from one date to the next.",
+        """select unit_code, date from (
+               select unit_code, date, cumulative_submitted, cumulative_valid,
+                      lag(cumulative_submitted) over w as prev_submitted,
+                      lag(cumulative_valid) over w as prev_valid
+               from {candidate}.fct_unit_daily
+               window w as (partition by unit_code order by date)
+           ) s
+           where cumulative_submitted < prev_submitted or cumulative_valid < prev_valid""",
+        {"contract": "feed-v1 §4"},
+    ),
+    Check(
+        "daily_counts_match_records",
+        "Daily counts per unit equal the records of fct_initiative by status and submitted date.",
+        """with from_records as (
+               select unit_code, submitted_date as date,
+                      count(*) filter (where status <> 'withdrawn') as submitted,
+                      count(*) filter (where status = 'valid') as valid,
+                      count(*) filter (where status = 'pending') as pending,
+                      count(*) filter (where status = 'invalid') as invalid,
+                      count(*) filter (where status = 'duplicate') as duplicate,
+                      coalesce(sum(benefit_vnd) filter (where status = 'valid'), 0) as benefit
+               from {candidate}.fct_initiative
+               where submitted_date between date '2022-01-08' and date '2023-08-31'
+               group by unit_code, submitted_date
+           )
+           select d.unit_code, d.date from {candidate}.fct_unit_daily d
+           left join from_records r using (unit_code, date)
+           where (d.submitted, d.valid, d.pending, d.invalid, d.duplicate, d.valid_benefit_vnd)
+                 is distinct from (coalesce(r.submitted, 0), coalesce(r.valid, 0),
+                                   coalesce(r.pending, 0), coalesce(r.invalid, 0),
+                                   coalesce(r.duplicate, 0), coalesce(r.benefit, 0))""",
+        {"contract": "feed-v1 §4: counts by submitted date, benefit over valid records only"},
+    ),
+    Check(
+        "records_match_raw",
+        "Every record of the current deliveries is in fct_initiative, and nothing else.",
+        """with current_records as (
+               select distinct r.unit_code, r.unit_code || ':' || r.record_id as initiative_key
+               from raw.initiative_row r
+               join quality.delivery d using (delivery_id)
+               where d.status = 'loaded'
+           )
+           select coalesce(c.unit_code, f.unit_code) as unit_code,
+                  coalesce(c.initiative_key, f.initiative_key) as initiative_key
+           from current_records c
+           full join {candidate}.fct_initiative f using (initiative_key)
+           where c.initiative_key is null or f.initiative_key is null""",
+        {"contract": "feed-v1 §4a"},
+    ),
+    Check(
+        "duplicates_point_to_originals",
+        "Every duplicate points to an earlier record that is not itself a duplicate.",
+        """select d.unit_code, d.initiative_key
+           from {candidate}.fct_initiative d
+           left join {candidate}.fct_initiative o on o.initiative_key = d.duplicate_of_key
+           where d.status = 'duplicate'
+             and (o.initiative_key is null or o.status not in ('valid', 'pending')
+                  or o.submitted_at > d.submitted_at)""",
+        {"contract": "feed-v1 §4 duplicates"},
+    ),
+    Check(
+        "ranks_consistent",
+        "Ranks follow competition ranking of cumulative valid, and rank_change is their difference.",
+        """with recomputed as (
+               select as_of_date, unit_code, rank, rank_week_before, rank_change,
+                      units_ranked,
+                      rank() over (partition by as_of_date order by cumulative_valid desc)
+                          as expected_rank,
+                      count(*) over (partition by as_of_date) as expected_units
+               from {candidate}.rpt_unit_ranking
+           )
+           select r.unit_code, r.as_of_date from recomputed r
+           left join recomputed w on w.unit_code = r.unit_code
+                and w.as_of_date = r.as_of_date - 7
+           where r.rank <> r.expected_rank or r.units_ranked <> r.expected_units
+              or r.rank_week_before is distinct from w.rank
+              or r.rank_change is distinct from (w.rank - r.rank)""",
+        {"contract": "warehouse-v1 ranking rule"},
+    ),
+    Check(
+        "ranking_matches_daily",
+        "The ranking's cumulative valid equals the daily facts' on every date.",
+        """select r.unit_code, r.as_of_date from {candidate}.rpt_unit_ranking r
+           join {candidate}.fct_unit_daily d on d.unit_code = r.unit_code and d.date = r.as_of_date
+           where r.cumulative_valid <> d.cumulative_valid""",
+        {"contract": "warehouse-v1 rpt_unit_ranking"},
+    ),
+    Check(
+        "progress_matches_daily",
+        "National progress equals the sum of the units' daily facts.",
+        """select null::text as unit_code, p.date from {candidate}.rpt_programme_progress p
+           join (select date, sum(valid) as valid, sum(cumulative_valid) as cumulative_valid
+                 from {candidate}.fct_unit_daily group by date) d using (date)
+           where p.new_valid <> d.valid or p.cumulative_valid <> d.cumulative_valid""",
+        {"contract": "warehouse-v1 rpt_programme_progress"},
+    ),
+)
