@@ -57,9 +57,19 @@ LANDING_CHECKS: tuple[Check, ...] = (
            left join (select delivery_id, count(distinct line_number) as n
                       from quality.rejected_row group by delivery_id) q using (delivery_id)
            where d.status in ('loaded', 'replaced') and d.rows_rejected <> coalesce(q.n, 0)""",
-        {"contract": "feed-v1 §4",
-         "reason_codes": ["MISSING_REQUIRED", "BAD_ENUM", "BAD_DATE", "BAD_NUMBER",
-                          "TITLE_LENGTH", "UNIT_MISMATCH", "ENCODING_ERROR", "MALFORMED_ROW"]},
+        {
+            "contract": "feed-v1 §4",
+            "reason_codes": [
+                "MISSING_REQUIRED",
+                "BAD_ENUM",
+                "BAD_DATE",
+                "BAD_NUMBER",
+                "TITLE_LENGTH",
+                "UNIT_MISMATCH",
+                "ENCODING_ERROR",
+                "MALFORMED_ROW",
+            ],
+        },
     ),
     Check(
         "one_version_per_record_and_delivery",
@@ -191,7 +201,7 @@ MODEL_CHECKS: tuple[Check, ...] = (
     ),
     Check(
         "ranks_consistent",
-        "Ranks follow competition ranking of cumulative valid, and rank_change is their difference.",
+        "Ranks follow competition ranking of cumulative valid; rank_change is their difference.",
         """with recomputed as (
                select as_of_date, unit_code, rank, rank_week_before, rank_change,
                       units_ranked,

@@ -145,8 +145,12 @@ def run_suite(name: str, dsn: str, *, build_docs: bool = True) -> SuiteResult:
             error = _raised(item.exception_info)
             outcomes.append(
                 CheckOutcome(
-                    check.name, bool(item.success) and error is None, check.blocking,
-                    int(item.result.get("observed_value") or 0), units, error,
+                    check.name,
+                    bool(item.success) and error is None,
+                    check.blocking,
+                    int(item.result.get("observed_value") or 0),
+                    units,
+                    error,
                 )
             )
     suite_result = SuiteResult(name, outcomes)
