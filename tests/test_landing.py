@@ -433,3 +433,14 @@ def test_counts_reconcile_on_every_delivery(db, landing) -> None:
             assert in_raw == published and rejected_lines == rejected_
         if status == "incomplete":
             assert (published, in_raw) == (0, 0)
+
+
+def test_json_records_may_leave_empty_values_out(db, landing) -> None:
+    record = {k: v for k, v in row(record_id="J2").items() if v}
+    del record["recognized_by"]
+    record.pop("is_confidential")
+    write_delivery(landing, "P38", D3, [record], fmt="json")
+    land(db, landing, D3)
+    stored = db.execute("select recognized_by, is_confidential from raw.initiative_row").fetchone()
+    assert stored == (None, False)
+    assert rejected(db) == set()

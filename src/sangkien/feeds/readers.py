@@ -133,6 +133,9 @@ class _Utf8Reencoder(io.RawIOBase):
         return n
 
 
+_JSON_FILLED = ("recognized_by", "is_confidential")
+
+
 def read_json(raw: BinaryIO, header_out: list[Header]) -> Iterator[SourceRecord]:
     """An array of objects, or `{"records": [...]}`; UTF-8."""
     import ijson
@@ -161,6 +164,10 @@ def read_json(raw: BinaryIO, header_out: list[Header]) -> Iterator[SourceRecord]
                     values[name] = _json_scalar(value)
                 except TypeError:
                     bad.append(name)
+            # JSON leaves empty values out: an absent key is an empty value (unlike a
+            # column missing from a CSV or XLSX header, which no row can fill).
+            for name in _JSON_FILLED:
+                values.setdefault(name, "")
             if bad:
                 yield SourceRecord(
                     line_number,
