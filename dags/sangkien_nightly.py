@@ -19,6 +19,8 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from sangkien.operations.nightly import on_night_failure
+
 TZ = "Asia/Ho_Chi_Minh"
 
 
@@ -54,6 +56,7 @@ def _business_date():  # type: ignore[no-untyped-def]
         ),
     },
     doc_md=__doc__,
+    on_failure_callback=on_night_failure,
 )
 def sangkien_nightly() -> None:
     @task

@@ -82,6 +82,15 @@ def cmd_run_night(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from sangkien.operations import render_status
+    from sangkien.warehouse.connection import connect
+
+    with connect(autocommit=True) as conn:
+        print(render_status(conn, args.date))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from sangkien.demo import run_demo
 
@@ -118,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     night.add_argument("business_date", type=_date)
     night.add_argument("--all", action="store_true", help="list unchanged units too")
     night.set_defaults(func=cmd_run_night)
+
+    status = sub.add_parser("status", help="one screen: last night, freshness, gate, alerts")
+    status.add_argument("--date", type=_date, default=None, help="the night (default: last)")
+    status.set_defaults(func=cmd_status)
 
     demo = sub.add_parser("demo", help="simulate nights and run them through the DAG")
     demo.add_argument("--from", dest="date_from", type=_date, default=date(2022, 4, 21))

@@ -144,6 +144,9 @@ def summarize_night(business_date: date, unit_codes: list[str] | None = None) ->
                 (business_date,),
             ).fetchall()
         )
+        from sangkien.operations import watch_night
+
+        watch_night(conn, business_date, units)
     log.info("%s", summary.render())
     return summary
 

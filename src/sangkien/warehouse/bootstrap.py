@@ -35,7 +35,7 @@ def bootstrap(conn: psycopg.Connection) -> bool:
     if (
         conn.execute("select to_regclass('quality.bootstrap')").fetchone()[0]
         and conn.execute(  # type: ignore[index]
-            "select from quality.bootstrap where schema_sha256 = %s", (digest,)
+            "select 1 from quality.bootstrap where schema_sha256 = %s", (digest,)
         ).fetchone()
     ):
         return False
