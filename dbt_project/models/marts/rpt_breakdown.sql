@@ -1,0 +1,147 @@
+{#-
+    Cumulative valid initiatives and their benefit at the end of every
+    programme date, by participant_group, field, solution_type,
+    recognition_level and 2025 province (sector and corporation unions, which
+    have no province, under value `none`). Every value of every dimension has a
+    row on every date (zeros included), so each dimension sums to the national
+    cumulative valid count.
+-#}
+with
+
+dates as (
+
+    select date from {{ ref('int_programme__dates') }}
+
+),
+
+units as (
+
+    select * from {{ ref('dim_unit') }}
+
+),
+
+provinces_2025 as (
+
+    select * from {{ ref('stg_reference__provinces_2025') }}
+
+),
+
+by_dimension as (
+
+    select * from {{ ref('int_unit_daily__valid_by_dimension') }}
+
+),
+
+unit_daily as (
+
+    select * from {{ ref('int_unit_daily__counts') }}
+
+),
+
+dimension_values as (
+
+    {% for dimension, values in contract_values().items() -%}
+    {% for value in values -%}
+    select
+        '{{ dimension }}' as dimension,
+        '{{ value }}' as value,
+        '{{ value }}' as value_label
+    union all
+    {% endfor -%}
+    {% endfor -%}
+    select
+        'province_2025' as dimension,
+        province_code_2025 as value,
+        province_name_2025 as value_label
+    from provinces_2025
+    union all
+    select
+        'province_2025' as dimension,
+        'none' as value,
+        'Không thuộc tỉnh (công đoàn ngành, tổng công ty)' as value_label
+
+),
+
+daily_by_record_dimension as (
+
+    select
+        submitted_date as date,
+        dimension,
+        value,
+        sum(valid) as valid,
+        sum(valid_benefit_vnd) as valid_benefit_vnd
+
+    from by_dimension
+    group by
+        submitted_date,
+        dimension,
+        value
+
+),
+
+daily_by_province as (
+
+    select
+        unit_daily.submitted_date as date,
+        'province_2025' as dimension,
+        coalesce(units.province_code_2025, 'none') as value,
+        sum(unit_daily.valid) as valid,
+        sum(unit_daily.valid_benefit_vnd) as valid_benefit_vnd
+
+    from unit_daily
+    inner join units
+        on unit_daily.unit_code = units.unit_code
+    group by
+        unit_daily.submitted_date,
+        coalesce(units.province_code_2025, 'none')
+
+),
+
+daily_values as (
+
+    select * from daily_by_record_dimension
+    union all
+    select * from daily_by_province
+
+),
+
+grid as (
+
+    select
+        dates.date,
+        dimension_values.dimension,
+        dimension_values.value,
+        dimension_values.value_label,
+        coalesce(daily_values.valid, 0) as valid,
+        coalesce(daily_values.valid_benefit_vnd, 0) as valid_benefit_vnd
+
+    from dates
+    cross join dimension_values
+    left join daily_values
+        on dates.date = daily_values.date
+        and dimension_values.dimension = daily_values.dimension
+        and dimension_values.value = daily_values.value
+
+),
+
+final as (
+
+    select
+        date as as_of_date,
+        dimension,
+        value,
+        value_label,
+        (sum(valid) over value_to_date)::bigint as valid,
+        (sum(valid_benefit_vnd) over value_to_date)::bigint as valid_benefit_vnd,
+        valid::bigint as new_valid
+
+    from grid
+    window value_to_date as (
+        partition by dimension, value
+        order by date
+        rows between unbounded preceding and current row
+    )
+
+)
+
+select * from final

@@ -1,0 +1,178 @@
+{{
+    config(
+        alias='duplicate_link',
+        materialized='incremental',
+        incremental_strategy='replace_scope',
+        unique_key=['initiative_key', 'duplicate_of_key'],
+        replace_scope=[
+            {'columns': ['initiative_key'], 'scope': 'int_records__status_scope'},
+            {'columns': ['duplicate_of_key'], 'scope': 'int_records__status_scope', 'scope_columns': ['initiative_key']},
+        ],
+        indexes=[
+            {'columns': ['initiative_key', 'duplicate_of_key'], 'unique': True},
+            {'columns': ['duplicate_of_key']},
+        ],
+    )
+}}
+{#-
+    One row per duplicate pair, from the later record to the earlier one:
+    `exact` / `cross_unit` for the records counted as duplicates (similarity 1),
+    `suspected` for near-identical titles with the same author set among the
+    records that are not duplicates (typo, swapped words): listed for review,
+    never counted differently. Candidate pairs share a blocking key (author
+    set + a pair of min-hash title tokens, int_records__classified); the score is trigram similarity of the
+    normalised titles (pg_trgm when enabled, its SQL twin otherwise), kept when
+    at or above var('near_duplicate_threshold').
+-#}
+-- depends_on: {{ ref('int_records__status_scope') }}
+
+with
+
+deduplicated as not materialized (
+
+    select * from {{ ref('int_records__deduplicated') }}
+
+),
+
+{% if is_incremental() -%}
+status_scope as (
+
+    select initiative_key from {{ ref('int_records__status_scope') }}
+
+),
+{%- endif %}
+
+exact_links as (
+
+    select
+        deduplicated.initiative_key,
+        deduplicated.duplicate_of_key,
+        deduplicated.duplicate_kind as kind,
+        1.0::numeric(5, 4) as similarity
+
+    from deduplicated
+    {% if is_incremental() -%}
+    inner join status_scope
+        on deduplicated.initiative_key = status_scope.initiative_key
+    {%- endif %}
+    where deduplicated.status = 'duplicate'
+
+),
+
+originals as not materialized (
+
+    select
+        initiative_key,
+        unit_code,
+        record_id,
+        submitted_at,
+        title_key,
+        block_key_1,
+        block_key_2,
+        block_key_3
+
+    from deduplicated
+    where status in ('valid', 'pending')
+        and block_key_1 is not null
+
+),
+
+probes as (
+
+    select originals.*
+    from originals
+    {% if is_incremental() -%}
+    inner join status_scope
+        on originals.initiative_key = status_scope.initiative_key
+    {%- endif %}
+
+),
+
+blocked_pairs as (
+
+    {% set block_columns = ['block_key_1', 'block_key_2', 'block_key_3'] -%}
+    {% set column_pairs = [] -%}
+    {% for probe_column in block_columns -%}
+    {% for candidate_column in block_columns -%}
+    {% do column_pairs.append((probe_column, candidate_column)) -%}
+    {% endfor -%}
+    {% endfor -%}
+    {% for probe_column, candidate_column in column_pairs -%}
+    select
+        probes.initiative_key as probe_key,
+        candidates.initiative_key as candidate_key
+
+    from probes
+    inner join originals as candidates
+        on probes.{{ probe_column }} = candidates.{{ candidate_column }}
+    {% if is_incremental() -%}
+    where probes.initiative_key <> candidates.initiative_key
+    {%- else -%}
+    -- everything is probed: each unordered pair once
+    where probes.initiative_key < candidates.initiative_key
+    {%- endif %}
+    {% if not loop.last %}
+    union
+    {% endif %}
+    {% endfor %}
+),
+
+ordered_pairs as (
+
+    select distinct
+        case when probe_is_later then blocked_pairs.probe_key else blocked_pairs.candidate_key end as initiative_key,
+        case when probe_is_later then blocked_pairs.candidate_key else blocked_pairs.probe_key end as duplicate_of_key
+
+    from blocked_pairs
+    inner join originals as probe
+        on blocked_pairs.probe_key = probe.initiative_key
+    inner join originals as candidate
+        on blocked_pairs.candidate_key = candidate.initiative_key
+    cross join lateral (
+        select
+            (probe.submitted_at, probe.unit_code collate "C", probe.record_id collate "C")
+            > (candidate.submitted_at, candidate.unit_code collate "C", candidate.record_id collate "C")
+            as probe_is_later
+    ) as ordering
+
+),
+
+scored_pairs as (
+
+    select
+        ordered_pairs.initiative_key,
+        ordered_pairs.duplicate_of_key,
+        round(
+            ({{ title_similarity('later.title_key', 'earlier.title_key') }})::numeric, 4
+        )::numeric(5, 4) as similarity
+
+    from ordered_pairs
+    inner join originals as later
+        on ordered_pairs.initiative_key = later.initiative_key
+    inner join originals as earlier
+        on ordered_pairs.duplicate_of_key = earlier.initiative_key
+
+),
+
+suspected_links as (
+
+    select
+        initiative_key,
+        duplicate_of_key,
+        'suspected' as kind,
+        similarity
+
+    from scored_pairs
+    where similarity >= {{ var('near_duplicate_threshold') }}
+
+),
+
+final as (
+
+    select * from exact_links
+    union all
+    select * from suspected_links
+
+)
+
+select * from final

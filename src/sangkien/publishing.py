@@ -1,0 +1,121 @@
+"""After landing: check, build, check again, publish, report (write-audit-publish).
+
+The steps of a night once every unit has landed, in order; the DAG runs each
+as a task and `sangkien run-night` runs them in sequence:
+
+1. `check_landing` — the gate's `landing` suite on the landed rows;
+2. `build` — dbt builds the models, the published ones into `marts_candidate`;
+3. `check_models` — the gate's `models` suite on the candidate;
+4. `publish_night` — the candidate becomes `marts`, atomically;
+5. `write_night_reports` — province and national reports, with the docs.
+
+A blocking check that fails raises `GateBlocked` naming the checks and units:
+nothing is published (`marts` keeps the last good state), the decision is kept
+in `quality.publication`, and a `gate_blocked` alert goes out. The reports are
+still written (they show what was landed and the last published figures).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sangkien.settings import STATE_DIR, load_settings
+
+log = logging.getLogger(__name__)
+
+
+class GateBlocked(RuntimeError):
+    """A blocking check failed: the night's statistics were not published."""
+
+
+def _dsn() -> str:
+    from sangkien.warehouse.connection import warehouse_dsn
+
+    return warehouse_dsn()
+
+
+def _gate(suite: str, business_date: date) -> None:
+    from sangkien.gate.publish import record_blocked
+    from sangkien.gate.runner import run_suite
+    from sangkien.operations import gate_blocked_alert, raise_alerts
+    from sangkien.warehouse.connection import connect
+
+    dsn = _dsn()
+    result = run_suite(suite, dsn)
+    if result.success:
+        log.info("%s", result.message())
+        return
+    failed = [o.name for o in result.failed]
+    units = sorted({u for o in result.failed for u in o.units})
+    message = result.message()
+    with connect(dsn, autocommit=True) as conn:
+        record_blocked(conn, business_date, failed, units, message)
+        raise_alerts(conn, [gate_blocked_alert(business_date, failed, units)])
+    raise GateBlocked(message)
+
+
+def check_landing(business_date: date) -> None:
+    _gate("landing", business_date)
+
+
+def build(business_date: date, *, full_refresh: bool = False) -> Any:
+    from sangkien.transform import build_models
+
+    result = build_models(_dsn(), full_refresh=full_refresh)
+    log.info("models built for %s in %.1f s", business_date, result.seconds)
+    return result
+
+
+def check_models(business_date: date) -> None:
+    _gate("models", business_date)
+
+
+def publish_night(business_date: date, *, full: bool = False) -> Any:
+    from sangkien.gate.publish import publish
+    from sangkien.warehouse.connection import connect
+
+    with connect(_dsn(), autocommit=True) as conn:
+        publication = publish(conn, business_date, full=full)
+    log.info("night %s: %s", business_date, publication.message)
+    return publication
+
+
+def write_night_reports(business_date: date, *, with_docs: bool = True) -> Path | None:
+    """Write the night's reports into SANGKIEN_REPORTS_DIR; return the day's folder
+    (None before anything was ever published: there are no statistics to show)."""
+    from sangkien.gate.runner import data_docs_index
+    from sangkien.reports import ReportError, publish_docs, write_reports
+
+    dsn = _dsn()
+    try:
+        index = write_reports(dsn, business_date, load_settings().reports_dir)
+    except ReportError as exc:
+        log.warning("no reports for %s: %s", business_date, exc)
+        return None
+    if with_docs:
+        from sangkien.transform import generate_docs
+
+        dbt_docs = generate_docs(dsn, STATE_DIR / "dbt-docs")
+        gx_docs = data_docs_index().parent
+        publish_docs(index.directory, gx_docs if gx_docs.exists() else None, dbt_docs)
+    log.info("reports for %s in %s", business_date, index.directory)
+    return Path(index.directory)
+
+
+def transform_and_publish(business_date: date, *, full_refresh: bool = False) -> Path | None:
+    """Steps 1–5 in sequence; raises GateBlocked after writing the reports."""
+    blocked: GateBlocked | None = None
+    try:
+        check_landing(business_date)
+        build(business_date, full_refresh=full_refresh)
+        check_models(business_date)
+        publish_night(business_date, full=full_refresh)
+    except GateBlocked as exc:
+        blocked = exc
+    reports = write_night_reports(business_date)
+    if blocked:
+        raise blocked
+    return reports
