@@ -6,10 +6,11 @@ import zipfile
 from datetime import date
 
 import pytest
-from feed_builder import row, write_delivery, xlsx_bytes
 
 from sangkien.landing.unit_night import UnitNightFailed, land_unit_night
 from sangkien.registry import Source
+
+from feed_builder import row, write_delivery, xlsx_bytes
 
 NIGHT = date(2022, 5, 31)
 
