@@ -161,7 +161,7 @@ def test_missed_failed_and_incomplete_units_from_real_nights(
     (broken / "manifest.json").write_text("{not json")
     # P04 never delivers; P01 stops after D-3.
     for offset in (-3, -2, -1, 0):
-        run_night(_day(offset))
+        run_night(_day(offset), publish=False)
 
     alerts = {(a.kind, a.unit_code): a for a in evaluate_night_alerts(ops, NIGHT)}
     assert set(alerts) == {
@@ -262,13 +262,13 @@ def test_the_night_step_raises_its_alerts_once(
     sources("P04")
     write_delivery(landing, "P38", NIGHT, [row(record_id="A")])
     with caplog.at_level(logging.WARNING, logger="sangkien.alerts"):
-        run_night(NIGHT)  # the summary step raises the night's alerts
+        run_night(NIGHT, publish=False)  # the summary step raises the night's alerts
     assert f"ALERT {NIGHT} missed_delivery P04: P04: no delivery for {NIGHT}" in caplog.text
     assert ops.execute(
         "select kind, unit_code from quality.alert where business_date = %s", (NIGHT,)
     ).fetchall() == [("missed_delivery", "P04")]
     # A rerun of the night resends nothing.
-    run_night(NIGHT)
+    run_night(NIGHT, publish=False)
     assert watch_night(ops, NIGHT, ["P04", "P38"]) == []
     assert ops.execute("select count(*) from quality.alert").fetchone() == (1,)
 

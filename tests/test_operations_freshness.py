@@ -52,7 +52,7 @@ def three_units(db, landing, sources):
         manifest_overrides={"row_count": 7},
     )
     for offset in (-2, -1, 0):
-        run_night(_day(offset))
+        run_night(_day(offset), publish=False)
     return db
 
 

@@ -38,7 +38,7 @@ def three_nights(db: psycopg.Connection, landing: Path, sources) -> psycopg.Conn
     (broken / "manifest.json").write_text("{not json")
     ensure_operations_schema(db)
     for offset in (-2, -1, 0):
-        run_night(_day(offset))
+        run_night(_day(offset), publish=False)
         watch_night(db, _day(offset), UNITS, [LogNotifier()])
     return db
 

@@ -48,7 +48,7 @@ def landed(simulated, db, sources, monkeypatch):
         sources(unit)
     night = FIRST
     while night <= LAST:
-        run_night(night)
+        run_night(night, publish=False)
         night += timedelta(days=1)
     return db, ledger
 
@@ -57,7 +57,8 @@ def test_every_planted_rejection_is_reported_on_its_line(landed) -> None:
     db, ledger = landed
     incomplete = set(
         db.execute(
-            "select unit_code, business_date::text from quality.delivery where status = 'incomplete'"
+            "select unit_code, business_date::text from quality.delivery"
+            " where status = 'incomplete'"
         ).fetchall()
     )
     planted = {
@@ -102,7 +103,7 @@ def test_superseded_versions_and_warnings_match_the_ledger(landed) -> None:
            where d.status = 'loaded'"""
         ).fetchall()
     )
-    for (unit, day, kind), n in kinds.items():
+    for unit, day, kind in kinds:
         if kind in ("UNKNOWN_COLUMN", "NO_MANIFEST"):
             assert warnings[(f"{unit} {day} {kind}",)] == 1
 
@@ -116,7 +117,8 @@ def test_broken_manifests_are_incomplete_and_nothing_confidential_is_stored(land
     }
     incomplete = set(
         db.execute(
-            "select unit_code, business_date::text from quality.delivery where status = 'incomplete'"
+            "select unit_code, business_date::text from quality.delivery"
+            " where status = 'incomplete'"
         ).fetchall()
     )
     assert incomplete == broken

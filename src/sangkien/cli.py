@@ -70,9 +70,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_run_night(args: argparse.Namespace) -> int:
     from sangkien.night import run_night
+    from sangkien.publishing import GateBlocked
 
-    summary = run_night(args.business_date)
+    try:
+        summary = run_night(args.business_date)
+    except GateBlocked as exc:
+        print(f"night {args.business_date}: {exc}", file=sys.stderr)
+        return 4
     print(summary.render(all_units=args.all))
+    if summary.reports_dir:
+        print(f"reports: {summary.reports_dir}")
     if summary.failed_units:
         print(
             f"{len(summary.failed_units)} unit(s) failed: {', '.join(summary.failed_units)}",
@@ -88,6 +95,22 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     with connect(autocommit=True) as conn:
         print(render_status(conn, args.date))
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from sangkien.night import replay
+    from sangkien.publishing import GateBlocked
+
+    try:
+        failed = replay(args.date_from, args.date_to, progress=sys.stderr.isatty())
+    except GateBlocked as exc:
+        print(f"replay {args.date_from}..{args.date_to}: {exc}", file=sys.stderr)
+        return 4
+    if failed:
+        print(f"{len(failed)} unit(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 3
+    print(f"replayed {args.date_from}..{args.date_to} and published")
     return 0
 
 
@@ -127,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     night.add_argument("business_date", type=_date)
     night.add_argument("--all", action="store_true", help="list unchanged units too")
     night.set_defaults(func=cmd_run_night)
+
+    rep = sub.add_parser("replay", help="load a range of nights in one go, then publish once")
+    rep.add_argument("--from", dest="date_from", type=_date, required=True)
+    rep.add_argument("--to", dest="date_to", type=_date, required=True)
+    rep.set_defaults(func=cmd_replay)
 
     status = sub.add_parser("status", help="one screen: last night, freshness, gate, alerts")
     status.add_argument("--date", type=_date, default=None, help="the night (default: last)")

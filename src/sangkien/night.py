@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -75,6 +76,7 @@ class NightSummary:
     business_date: date
     units: list[UnitLine] = field(default_factory=list)
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    reports_dir: Path | None = None
 
     def count(self, outcome: str) -> int:
         return sum(1 for u in self.units if u.outcome == outcome)
@@ -151,13 +153,70 @@ def summarize_night(business_date: date, unit_codes: list[str] | None = None) ->
     return summary
 
 
+def replay(
+    date_from: date,
+    date_to: date,
+    *,
+    workers: int = 2,
+    progress: bool = False,
+    publish: bool = True,
+) -> list[str]:
+    """Load a range of nights in one go, then build, check and publish once.
+
+    The same rules, and the same resulting tables, as running the nights one by
+    one (`run_night` each date); only the per-night run log differs. Returns the
+    units that failed.
+    """
+    from sangkien.landing.unit_night import land_unit_range
+    from sangkien.registry import load_registry
+    from sangkien.warehouse.connection import connect
+
+    if date_to < date_from:
+        raise ValueError(f"--to {date_to} is before --from {date_from}")
+    units = prepare_night(date_to)
+    settings = load_settings()
+    sources = load_registry(settings.sources_dir)
+    failed: list[str] = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(units), unit="unit", desc=f"landing {date_from}..{date_to}")
+
+    def land(unit: str) -> None:
+        try:
+            with connect(autocommit=True) as conn:
+                land_unit_range(conn, sources[unit], date_from, date_to, settings.landing_dir)
+        except Exception as exc:  # one unit never stops the others
+            log.error("%s failed: %s", unit, exc)
+            failed.append(unit)
+        finally:
+            if bar is not None:
+                bar.update()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(land, units))
+    if bar is not None:
+        bar.close()
+    if publish:
+        from sangkien.publishing import transform_and_publish
+
+        transform_and_publish(date_to)
+    return sorted(failed)
+
+
 def run_night(
     business_date: date,
     *,
     workers: int = 2,
     on_unit_done: Callable[[str], None] | None = None,
+    publish: bool = True,
 ) -> NightSummary:
-    """The whole night without a scheduler: the same steps as `sangkien_nightly`."""
+    """The whole night without a scheduler: the same steps as `sangkien_nightly`.
+
+    `publish=False` stops after landing and the summary (no models, gate, reports).
+    A failing gate raises `GateBlocked` after the reports are written.
+    """
     units = prepare_night(business_date)
 
     def land(unit: str) -> None:
@@ -171,4 +230,9 @@ def run_night(
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(land, units))
-    return summarize_night(business_date, units)
+    summary = summarize_night(business_date, units)
+    if publish:
+        from sangkien.publishing import transform_and_publish
+
+        summary.reports_dir = transform_and_publish(business_date)
+    return summary

@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sangkien.gate.runner import CANDIDATE_SCHEMA
 from sangkien.settings import STATE_DIR, load_settings
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,10 @@ def check_landing(business_date: date) -> None:
 def build(business_date: date, *, full_refresh: bool = False) -> Any:
     from sangkien.transform import build_models
 
-    result = build_models(_dsn(), full_refresh=full_refresh)
+    # The published models go to the candidate schema; `publish_night` promotes them.
+    result = build_models(
+        _dsn(), full_refresh=full_refresh, vars={"marts_schema": CANDIDATE_SCHEMA}
+    )
     log.info("models built for %s in %.1f s", business_date, result.seconds)
     return result
 

@@ -72,7 +72,10 @@ def expectation_query(check: Check, anchor: tuple[str, str]) -> str:
     # The checks read several tables; the (unused) CTE ties the query to the batch.
     # GX aliases `{batch}` itself unless the query has a join (then the author must).
     alias = " as anchor" if re.search(r"\bjoin\b", body, re.IGNORECASE) else ""
-    return f"with gate_batch as (select 1 from {{batch}}{alias} limit 1)\n{body}"
+    anchor_cte = f"gate_batch as (select 1 from {{batch}}{alias} limit 1)"
+    if re.match(r"with\s", body, re.IGNORECASE):
+        return f"with {anchor_cte},\n{body[4:].lstrip()}"
+    return f"with {anchor_cte}\n{body}"
 
 
 def build_suite(name: str) -> Any:

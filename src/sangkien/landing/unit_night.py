@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
@@ -79,6 +79,69 @@ def land_unit_night(
     if outcome == "failed":
         raise UnitNightFailed(f"{unit}: {detail}")
     return result
+
+
+def land_unit_range(
+    conn: psycopg.Connection, source: Source, date_from: date, date_to: date, landing_dir: Path
+) -> list[UnitOutcome]:
+    """Land a range of nights in one go (a replay): the same rules as night by night.
+
+    Every delivery dated in the range that is new or changed is loaded, oldest
+    first; each night of the range gets its own recorded outcome. Raises after
+    recording, if any night failed.
+    """
+    unit = source.unit_code
+    problems: dict[date, list[str]] = {}
+    if source.transport == "http":
+        from sangkien.feeds.http_pull import PullError, pull_night
+
+        night = date_from
+        while night <= date_to:
+            try:
+                pull_night(source, night, landing_dir)
+            except PullError as exc:
+                problems.setdefault(night, []).append(f"API pull failed: {exc}")
+            night += timedelta(days=1)
+    try:
+        folders = [
+            f for f in delivery_folders(landing_dir, unit, date_to) if f.business_date >= date_from
+        ]
+    except UnsafePath as exc:
+        folders = []
+        problems.setdefault(date_to, []).append(str(exc))
+    by_night = {f.business_date: _load_one(conn, f, landing_dir, source.transport) for f in folders}
+    outcomes = []
+    night = date_from
+    while night <= date_to:
+        result = by_night.get(night)
+        issues = problems.get(night, [])
+        if result and result.status == "failed":
+            issues.append(result.detail or "failed")
+        if issues:
+            outcome = "failed"
+        elif result:
+            outcome = result.status
+        else:
+            outcome = "no_delivery"
+        detail = "; ".join(issues) or (result.detail if result else None)
+        outcomes.append(
+            UnitOutcome(
+                unit,
+                night.isoformat(),
+                outcome,
+                result is not None,
+                [result] if result else [],
+                detail,
+            )
+        )
+        record_outcome(conn, outcomes[-1])
+        night += timedelta(days=1)
+    failed = [o for o in outcomes if o.outcome == "failed"]
+    if failed:
+        raise UnitNightFailed(
+            f"{unit}: " + "; ".join(f"{o.business_date}: {o.detail}" for o in failed)
+        )
+    return outcomes
 
 
 def _load_one(

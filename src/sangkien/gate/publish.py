@@ -1,0 +1,166 @@
+"""Publishing: the audited candidate statistics become what analysts read, atomically.
+
+dbt builds the published models into `marts_candidate`; the gate audits them
+there; only then does `publish` copy them into `marts` in one transaction
+(write-audit-publish). A night whose gate fails publishes nothing: `marts`
+keeps the last good state, and the next good night publishes everything
+since.
+
+The small tables (units × dates at most) are replaced whole. `fct_initiative`
+(millions of rows) is synced by key: only the records whose state changed
+since the last publication are deleted and re-inserted, read from the change
+log dbt appends to (`intermediate.int_records__change_log`), so publishing
+costs in proportion to the nights since the last publication, not to history.
+Replacing rows, not tables, keeps the tables' identity (analysts' own views
+and grants survive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import psycopg
+
+CANDIDATE = "marts_candidate"
+PUBLISHED = "marts"
+WHOLE_TABLES = (
+    "dim_unit",
+    "fct_unit_daily",
+    "rpt_unit_ranking",
+    "rpt_target_attainment",
+    "rpt_programme_progress",
+    "rpt_breakdown",
+)
+KEYED_TABLES = {"fct_initiative": "initiative_key"}
+CHANGE_LOG = "intermediate.int_records__change_log"
+
+PUBLICATION_DDL = """
+create table if not exists quality.publication (
+    publication_id bigint generated always as identity primary key,
+    business_date date not null,
+    published boolean not null,
+    failed_checks text[] not null default '{}',
+    units_involved text[] not null default '{}',
+    message text,
+    -- The change-log watermark this publication brought marts up to.
+    changes_through timestamptz,
+    decided_at timestamptz not null default now()
+)
+"""
+
+
+@dataclass
+class Publication:
+    business_date: date
+    published: bool
+    rows_synced: int = 0
+    message: str = ""
+
+
+def _columns(conn: psycopg.Connection, schema: str, table: str) -> list[tuple[str, str]]:
+    return conn.execute(
+        """select a.attname, format_type(a.atttypid, a.atttypmod)
+           from pg_attribute a join pg_class c on c.oid = a.attrelid
+           join pg_namespace n on n.oid = c.relnamespace
+           where n.nspname = %s and c.relname = %s and a.attnum > 0 and not a.attisdropped
+           order by a.attnum""",
+        (schema, table),
+    ).fetchall()
+
+
+def _ensure_published_table(conn: psycopg.Connection, table: str) -> bool:
+    """Create or reshape `marts.table` like the candidate; True when it was (re)created."""
+    wanted = _columns(conn, CANDIDATE, table)
+    if not wanted:
+        raise RuntimeError(f"{CANDIDATE}.{table} does not exist: build the models first")
+    if _columns(conn, PUBLISHED, table) == wanted:
+        return False
+    conn.execute(f"drop table if exists {PUBLISHED}.{table}")
+    conn.execute(f"create table {PUBLISHED}.{table} (like {CANDIDATE}.{table} including defaults)")
+    if table in KEYED_TABLES:
+        key = KEYED_TABLES[table]
+        conn.execute(f"alter table {PUBLISHED}.{table} add primary key ({key})")
+    return True
+
+
+def last_publication(conn: psycopg.Connection) -> tuple[date | None, datetime | None]:
+    row = conn.execute(
+        """select business_date, changes_through from quality.publication
+           where published order by publication_id desc limit 1"""
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def publish(conn: psycopg.Connection, business_date: date, *, full: bool = False) -> Publication:
+    """Copy the audited candidate into `marts` in one transaction."""
+    conn.execute(PUBLICATION_DDL)
+    synced = 0
+    with conn.transaction():
+        conn.execute("create schema if not exists marts")
+        # One publisher at a time; readers keep seeing the old rows until commit.
+        conn.execute("select pg_advisory_xact_lock(hashtext('sangkien-publish'))")
+        _, since = last_publication(conn)
+        through = conn.execute(f"select max(changed_at) from {CHANGE_LOG}").fetchone()[0]  # type: ignore[index]
+        for table in WHOLE_TABLES:
+            _ensure_published_table(conn, table)
+            conn.execute(f"delete from {PUBLISHED}.{table}")
+            synced += conn.execute(
+                f"insert into {PUBLISHED}.{table} select * from {CANDIDATE}.{table}"
+            ).rowcount
+        for table, key in KEYED_TABLES.items():
+            recreated = _ensure_published_table(conn, table)
+            if full or recreated or since is None:
+                conn.execute(f"delete from {PUBLISHED}.{table}")
+                synced += conn.execute(
+                    f"insert into {PUBLISHED}.{table} select * from {CANDIDATE}.{table}"
+                ).rowcount
+                continue
+            conn.execute(
+                f"""create temporary table changed_keys on commit drop as
+                    select distinct {key} from {CHANGE_LOG} where changed_at > %s""",
+                (since,),
+            )
+            conn.execute(
+                f"delete from {PUBLISHED}.{table} t using changed_keys c where t.{key} = c.{key}"
+            )
+            synced += conn.execute(
+                f"""insert into {PUBLISHED}.{table}
+                    select t.* from {CANDIDATE}.{table} t join changed_keys c using ({key})"""
+            ).rowcount
+        _grant_readers(conn)
+        conn.execute(
+            """insert into quality.publication (business_date, published, changes_through,
+                   message) values (%s, true, %s, %s)""",
+            (business_date, through, f"{synced} rows published"),
+        )
+    return Publication(business_date, True, synced, f"published {synced} rows")
+
+
+def record_blocked(
+    conn: psycopg.Connection,
+    business_date: date,
+    failed_checks: list[str],
+    units: list[str],
+    message: str,
+) -> Publication:
+    """Remember that the gate kept `marts` as it was for this night."""
+    conn.execute(PUBLICATION_DDL)
+    conn.execute(
+        """insert into quality.publication (business_date, published, failed_checks,
+               units_involved, message) values (%s, false, %s, %s, %s)""",
+        (business_date, failed_checks, units, message),
+    )
+    return Publication(business_date, False, 0, message)
+
+
+def _grant_readers(conn: psycopg.Connection) -> None:
+    """Re-apply the readers' grants on every publication (tables may be recreated)."""
+    exists = conn.execute(
+        "select count(*) from pg_roles where rolname in ('sangkien_analyst', 'sangkien_reporter')"
+    ).fetchone()[0]  # type: ignore[index]
+    if exists == 2:
+        conn.execute("grant usage on schema marts to sangkien_analyst, sangkien_reporter")
+        conn.execute(
+            "grant select on all tables in schema marts to sangkien_analyst, sangkien_reporter"
+        )
