@@ -1,0 +1,163 @@
+"""Write-audit-publish and replay, through the real loader, dbt and the GX gate."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import psycopg
+import pytest
+
+from sangkien import publishing
+from sangkien.night import replay, run_night
+
+from feed_builder import row, write_delivery
+
+pytestmark = pytest.mark.slow
+
+D1 = date(2022, 5, 29)
+D2, D3 = D1 + timedelta(days=1), D1 + timedelta(days=2)
+PUBLISHED = (
+    "dim_unit",
+    "fct_initiative",
+    "fct_unit_daily",
+    "rpt_unit_ranking",
+    "rpt_target_attainment",
+    "rpt_programme_progress",
+    "rpt_breakdown",
+)
+
+
+def fingerprint(conn: psycopg.Connection, schema: str = "marts") -> dict[str, str]:
+    """One hash per published table, over every row in a stable order."""
+    return {
+        table: conn.execute(
+            f"select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) "
+            f"from {schema}.{table} t"
+        ).fetchone()[0]
+        for table in PUBLISHED
+    }
+
+
+def valid_on(conn: psycopg.Connection, unit: str, day: date) -> int:
+    return conn.execute(
+        "select valid from marts.fct_unit_daily where unit_code = %s and date = %s", (unit, day)
+    ).fetchone()[0]
+
+
+def three_nights(landing) -> None:
+    """P38 and P01 deliver three nights; each night's records are submitted that day."""
+    for offset, day in enumerate((D1, D2, D3)):
+        at = f"{day.isoformat()}T09:00:00+07:00"
+        write_delivery(
+            landing,
+            "P38",
+            day,
+            [
+                row(
+                    record_id=f"A{offset}", title=f"Sáng kiến cải tiến số {offset}", submitted_at=at
+                ),
+                row(
+                    record_id=f"B{offset}",
+                    title=f"Giải pháp quản lý số {offset}",
+                    submitted_at=at,
+                    review_status="pending",
+                ),
+            ],
+        )
+        write_delivery(
+            landing,
+            "P01",
+            day,
+            [
+                row(
+                    record_id=f"H{offset}",
+                    unit_code="P01",
+                    title=f"Đề tài số {offset}",
+                    authors="Trần Văn Hà",
+                    submitted_at=at,
+                ),
+            ],
+        )
+
+
+def test_a_blocked_gate_keeps_the_last_good_state_until_the_next_good_night(
+    db, landing, sources, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
+    sources("P38")
+    sources("P01")
+    three_nights(landing)
+    run_night(D1)
+    assert valid_on(db, "P38", D1) == 1
+    good = fingerprint(db)
+
+    # Night 2 lands and builds; then a fault corrupts the candidate before the audit.
+    run_night(D2, publish=False)
+    publishing.check_landing(D2)
+    publishing.build(D2)
+    db.execute(
+        """insert into marts_candidate.fct_unit_daily
+           select * from marts_candidate.fct_unit_daily
+           where unit_code = 'P01' and date = %s""",
+        (D2,),
+    )
+    with pytest.raises(publishing.GateBlocked) as blocked:
+        publishing.check_models(D2)
+    message = str(blocked.value)
+    assert "every_unit_on_every_date" in message and "P01" in message
+    assert fingerprint(db) == good  # analysts still see night 1
+    decision = db.execute(
+        "select published, failed_checks, units_involved from quality.publication"
+        " order by publication_id desc limit 1"
+    ).fetchone()
+    assert decision[0] is False and "every_unit_on_every_date" in decision[1]
+    assert "P01" in decision[2]
+    assert db.execute(
+        "select count(*) from quality.alert where kind = 'gate_blocked' and business_date = %s",
+        (D2,),
+    ).fetchone() == (1,)
+
+    # Night 3 is good: it publishes everything since night 1, night 2 included.
+    run_night(D3)
+    assert (valid_on(db, "P38", D2), valid_on(db, "P38", D3)) == (1, 1)
+    assert db.execute("select count(*) from marts.fct_initiative").fetchone() == (9,)
+    statuses = dict(
+        db.execute(
+            "select record_id, status from marts.fct_initiative where unit_code = 'P38'"
+        ).fetchall()
+    )
+    assert statuses == {
+        "A0": "valid",
+        "A1": "valid",
+        "A2": "valid",
+        "B0": "pending",
+        "B1": "pending",
+        "B2": "pending",
+    }
+
+
+def test_replay_gives_the_same_tables_as_night_by_night(
+    warehouse_dsn, pg_cluster, landing, sources, tmp_path, monkeypatch
+) -> None:
+    from sangkien.warehouse.bootstrap import bootstrap
+
+    from conftest import _fresh_database
+
+    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
+    sources("P38")
+    sources("P01")
+    three_nights(landing)
+    for night in (D1, D2, D3):
+        run_night(night)
+    with psycopg.connect(warehouse_dsn) as conn:
+        nightly = fingerprint(conn)
+        published = conn.execute("select count(*) from marts.fct_initiative").fetchone()[0]
+
+    other = _fresh_database(pg_cluster, "wh_replay")
+    with psycopg.connect(other, autocommit=True) as conn:
+        bootstrap(conn)
+    monkeypatch.setenv("SANGKIEN_WAREHOUSE_DSN", other)
+    assert replay(D1, D3) == []
+    with psycopg.connect(other) as conn:
+        assert fingerprint(conn) == nightly
+    assert published == 9
