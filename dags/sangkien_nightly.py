@@ -1,10 +1,12 @@
-"""sangkien_nightly: land every reporting unit's feed for one business date.
+"""sangkien_nightly: land, check, build and publish one business date.
 
 Runs at 01:00 Asia/Ho_Chi_Minh for the business date that just ended, one run
 per date, one at a time. One mapped task per unit (labelled with its code), so
 a unit whose file is unreadable or whose API is down fails only its own task,
-after retries; the summary records every unit's outcome as data. The same run
-without a scheduler: `sangkien run-night YYYY-MM-DD`.
+after retries; the summary records every unit's outcome as data. Then the
+quality gate checks the landed rows, dbt builds the candidate statistics, the
+gate checks them, and only then are they published; reports follow. The same
+run without a scheduler: `sangkien run-night YYYY-MM-DD`.
 
 Only wiring here: the logic is in `sangkien.night` (imported inside tasks so
 that parsing this file stays fast).
@@ -29,6 +31,12 @@ def _business_date():  # type: ignore[no-untyped-def]
 
     context = get_current_context()
     return business_date_of(context.get("logical_date"), context["params"].get("business_date"))
+
+
+def _step(step: str) -> None:
+    from sangkien.publishing import run_step
+
+    run_step(step, _business_date())
 
 
 @dag(
@@ -83,8 +91,14 @@ def sangkien_nightly() -> None:
         }
 
     units = prepare()
-    landed = land.expand(unit_code=units)
-    landed >> summarize(units)
+    summary = summarize(units)
+    land.expand(unit_code=units) >> summary
+    # Write-audit-publish: nothing reaches `marts` unless both checks pass; the
+    # reports are written also when the gate blocks (provinces need their rows).
+    done = summary
+    for step in ("check_landing", "build_models", "check_models", "publish"):
+        done = done >> task(_step, task_id=step)(step)
+    done >> task(_step, task_id="write_reports", trigger_rule="all_done")("write_reports")
 
 
 sangkien_nightly()

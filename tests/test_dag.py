@@ -46,6 +46,14 @@ def test_landing_is_one_mapped_task_per_unit_labelled_with_its_code(nightly_dag)
     assert {t.task_id for t in summarize.upstream_list} >= {"land"}
 
 
+def test_nothing_is_published_before_both_checks(nightly_dag) -> None:
+    order = ["summarize", "check_landing", "build_models", "check_models", "publish"]
+    for upstream, downstream in zip(order, order[1:], strict=False):
+        assert nightly_dag.get_task(downstream).upstream_task_ids == {upstream}
+    reports = nightly_dag.get_task("write_reports")
+    assert reports.upstream_task_ids == {"publish"} and reports.trigger_rule == "all_done"
+
+
 def test_parsing_the_dag_file_imports_nothing_heavy(airflow_home) -> None:
     probe = (
         "import runpy, sys; runpy.run_path(sys.argv[1]);"
@@ -64,8 +72,9 @@ def test_parsing_the_dag_file_imports_nothing_heavy(airflow_home) -> None:
 
 @pytest.mark.slow
 def test_a_failing_unit_fails_only_its_own_task(
-    nightly_dag, warehouse_dsn, db, landing, sources
+    nightly_dag, warehouse_dsn, db, landing, sources, tmp_path, monkeypatch
 ) -> None:
+    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
     from sangkien.airflow_runner import run_dag_for
     from sangkien.testing.province_api import ProvinceApi, closed_port_url
 
@@ -111,3 +120,7 @@ def test_a_failing_unit_fails_only_its_own_task(
     assert landed == {("P38", "A"), ("P06", "H1"), ("P04", "L")}
     transports = dict(db.execute("select unit_code, transport from quality.delivery").fetchall())
     assert transports["P06"] == "http" and transports["P38"] == "file"
+    # The rest of the night completed: checked, built, published, reported.
+    published = set(db.execute("select initiative_key from marts.fct_initiative").fetchall())
+    assert published == {("P38:A",), ("P06:H1",), ("P04:L",)}
+    assert (tmp_path / "reports" / NIGHT.isoformat() / "index.html").exists()

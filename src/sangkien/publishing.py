@@ -109,6 +109,18 @@ def write_night_reports(business_date: date, *, with_docs: bool = True) -> Path 
     return Path(index.directory)
 
 
+def run_step(step: str, business_date: date) -> None:
+    """One step by name: what each post-landing task of the DAG runs."""
+    steps = {
+        "check_landing": check_landing,
+        "build_models": build,
+        "check_models": check_models,
+        "publish": publish_night,
+        "write_reports": write_night_reports,
+    }
+    steps[step](business_date)
+
+
 def transform_and_publish(business_date: date, *, full_refresh: bool = False) -> Path | None:
     """Steps 1–5 in sequence; raises GateBlocked after writing the reports."""
     blocked: GateBlocked | None = None
