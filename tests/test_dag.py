@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from datetime import date
@@ -48,7 +49,7 @@ def test_landing_is_one_mapped_task_per_unit_labelled_with_its_code(nightly_dag)
 
 def test_nothing_is_published_before_both_checks(nightly_dag) -> None:
     order = ["summarize", "check_landing", "build_models", "check_models", "publish"]
-    for upstream, downstream in zip(order, order[1:], strict=False):
+    for upstream, downstream in itertools.pairwise(order):
         assert nightly_dag.get_task(downstream).upstream_task_ids == {upstream}
     reports = nightly_dag.get_task("write_reports")
     assert reports.upstream_task_ids == {"publish"} and reports.trigger_rule == "all_done"

@@ -444,3 +444,14 @@ def test_json_records_may_leave_empty_values_out(db, landing) -> None:
     stored = db.execute("select recognized_by, is_confidential from raw.initiative_row").fetchone()
     assert stored == (None, False)
     assert rejected(db) == set()
+
+
+def test_a_truncated_upload_is_incomplete_not_failed(db, landing) -> None:
+    rows = [row(record_id=f"T{i}") for i in range(4)]
+    folder = write_delivery(landing, "P38", D3, rows, fmt="json")
+    data = (folder / "initiatives.json").read_bytes()
+    (folder / "initiatives.json").write_bytes(data[: len(data) // 2])  # upload cut short
+    outcome = land(db, landing, D3)
+    assert outcome.outcome == "incomplete"
+    assert "sha256" in (outcome.detail or "") and "breaks after record" in (outcome.detail or "")
+    assert raw_titles(db) == {}

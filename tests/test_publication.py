@@ -161,3 +161,33 @@ def test_replay_gives_the_same_tables_as_night_by_night(
     with psycopg.connect(other) as conn:
         assert fingerprint(conn) == nightly
     assert published == 9
+
+
+def test_one_units_night_can_be_rerun_alone(db, landing, sources, tmp_path, monkeypatch) -> None:
+    from sangkien.cli import main
+
+    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
+    sources("P38")
+    sources("P01")
+    write_delivery(landing, "P38", D3, [row(record_id="A")])
+    write_delivery(landing, "P01", D3, [row(record_id="H", unit_code="P01", authors="Lò Văn Hà")])
+    assert main(["run-night", D3.isoformat()]) == 0
+    # P01 corrects its night (the record is invalid after all); P38 changes too, unseen.
+    write_delivery(
+        landing,
+        "P01",
+        D3,
+        [row(record_id="H", unit_code="P01", authors="Lò Văn Hà", review_status="invalid")],
+    )
+    write_delivery(landing, "P38", D3, [row(record_id="A"), row(record_id="Z")])
+
+    assert main(["run-night", D3.isoformat(), "--unit", "P01"]) == 0
+
+    statuses = dict(
+        db.execute("select initiative_key, status from marts.fct_initiative").fetchall()
+    )
+    assert statuses == {"P01:H": "invalid", "P38:A": "valid"}  # P38's new folder not loaded
+    loads = dict(
+        db.execute("select unit_code, count(*) from quality.delivery group by unit_code").fetchall()
+    )
+    assert loads == {"P01": 2, "P38": 1}

@@ -73,7 +73,7 @@ def cmd_run_night(args: argparse.Namespace) -> int:
     from sangkien.publishing import GateBlocked
 
     try:
-        summary = run_night(args.business_date)
+        summary = run_night(args.business_date, only_units=args.unit)
     except GateBlocked as exc:
         print(f"night {args.business_date}: {exc}", file=sys.stderr)
         return 4
@@ -149,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     night = sub.add_parser("run-night", help="run one business date (same as the DAG)")
     night.add_argument("business_date", type=_date)
     night.add_argument("--all", action="store_true", help="list unchanged units too")
+    night.add_argument(
+        "--unit",
+        action="append",
+        metavar="CODE",
+        help="re-run only this unit's night (repeatable); the others are left as they are",
+    )
     night.set_defaults(func=cmd_run_night)
 
     rep = sub.add_parser("replay", help="load a range of nights in one go, then publish once")

@@ -80,6 +80,9 @@ def run_demo(*, date_from: date, date_to: date, scale: float, seed: int, fresh: 
     os.environ["SANGKIEN_WAREHOUSE_DSN"] = dsn
 
     print("3/4  Running sangkien_nightly night by night (Airflow dag.test)")
+    # A demo does not wait the production five minutes before retrying a unit.
+    os.environ.setdefault("SANGKIEN_TASK_RETRIES", "1")
+    os.environ.setdefault("SANGKIEN_RETRY_DELAY_SECONDS", "2")
     prepare_airflow_home()
     dag = load_dag()
     night = date_from
@@ -93,7 +96,9 @@ def run_demo(*, date_from: date, date_to: date, scale: float, seed: int, fresh: 
     print("4/4  What each unit delivered over the window")
     with connect(dsn, autocommit=True) as conn:
         print(_unit_table(conn, date_from, date_to))
-    print(_next_steps(dsn, landing, date_to, time.monotonic() - started))
+        print(_published_figures(conn, date_to))
+    reports = load_settings().reports_dir / date_to.isoformat()
+    print(_next_steps(dsn, landing, date_to, reports, time.monotonic() - started))
     return 0
 
 
@@ -132,14 +137,67 @@ def _unit_table(conn, date_from: date, date_to: date) -> str:  # type: ignore[no
     return "\n".join(lines)
 
 
-def _next_steps(dsn: str, landing: Path, last_night: date, seconds: float) -> str:
+def _published_figures(conn, as_of: date) -> str:  # type: ignore[no-untyped-def]
+    """The national top 10, progress against the targets, and every unit's attainment."""
+    top = conn.execute(
+        """select r.rank, r.unit_code, u.unit_name, r.cumulative_valid, r.rank_change
+           from marts.rpt_unit_ranking r join marts.dim_unit u using (unit_code)
+           where r.as_of_date = %s order by r.rank, r.unit_code limit 10""",
+        (as_of,),
+    ).fetchall()
+    lines = [f"\n     National top 10 on {as_of:%d/%m/%Y} (valid initiatives)"]
+    for rank, unit, name, valid, change in top:
+        moved = (
+            "–"
+            if change is None
+            else "="
+            if change == 0
+            else f"tăng {change} bậc"
+            if change > 0
+            else f"giảm {-change} bậc"
+        )
+        lines.append(f"     {rank:>3}. {unit} {name:<32} {valid:>9,}  {moved}")
+    progress = conn.execute(
+        """select cumulative_submitted, cumulative_valid, pct_of_target
+           from marts.rpt_programme_progress where date = %s""",
+        (as_of,),
+    ).fetchone()
+    if progress:
+        submitted, valid, pct = progress
+        lines.append(
+            f"\n     Programme on {as_of:%d/%m/%Y}: {submitted:,} submitted, {valid:,} valid = "
+            f"{pct:.2f}% of the 1,000,000 target (phase 1 target: 300,000)"
+        )
+    attainment = conn.execute(
+        """select unit_code, phase, target_assigned, valid, pct_of_assigned
+           from marts.rpt_target_attainment order by phase, pct_of_assigned desc nulls last,
+           unit_code"""
+    ).fetchall()
+    lines.append(
+        "\n     Attainment of the assigned target, per unit and phase (unit phase target valid %):"
+    )
+    for i in range(0, len(attainment), 4):
+        lines.append(
+            "     "
+            + " | ".join(
+                f"{u} {p} {t or 0:>6,} {v:>6,} {pct or 0:>6.1f}%"
+                for u, p, t, v, pct in attainment[i : i + 4]
+            )
+        )
+    return "\n".join(lines)
+
+
+def _next_steps(dsn: str, landing: Path, last_night: date, reports: Path, seconds: float) -> str:
     return f"""
 Done in {seconds:.0f} s. What to look at next:
+  {reports}/index.html                        # national report (offline HTML)
+  {reports}/units/P38/                         # a province's quality report (HTML, CSV, XLSX)
+  .venv/bin/sangkien status                    # last night, freshness, gate, alerts
   psql "$(.venv/bin/sangkien db dsn)"          # the warehouse ({dsn.split("@")[-1]})
     select * from quality.delivery order by delivery_id desc limit 20;
     select unit_code, line_number, record_id, reason_code, reason_detail
       from quality.rejected_row limit 20;     -- what provinces must fix
-    select * from quality.night_outcome order by business_date, unit_code;
+    select * from marts.rpt_unit_ranking where as_of_date = '{last_night}' order by rank;
   ls {landing}                                 # the landing area, one folder per unit and night
   SANGKIEN_LANDING_DIR={landing} .venv/bin/sangkien run-night {last_night}
                                               # the same night without Airflow: nothing changes

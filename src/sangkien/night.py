@@ -94,7 +94,12 @@ class NightSummary:
                 if self.count(o)
             )
         ]
-        shown = self.units if all_units else [u for u in self.units if u.outcome != "unchanged"]
+        # By default only the units someone must look at; --all lists every unit.
+        shown = (
+            self.units
+            if all_units
+            else [u for u in self.units if u.outcome not in ("loaded", "unchanged")]
+        )
         if shown:
             lines.append(f"  {'unit':<5} {'outcome':<12} {'published':>9} {'rejected':>8}  detail")
         for u in shown:
@@ -211,13 +216,20 @@ def run_night(
     workers: int = 2,
     on_unit_done: Callable[[str], None] | None = None,
     publish: bool = True,
+    only_units: list[str] | None = None,
 ) -> NightSummary:
     """The whole night without a scheduler: the same steps as `sangkien_nightly`.
 
     `publish=False` stops after landing and the summary (no models, gate, reports).
     A failing gate raises `GateBlocked` after the reports are written.
+    `only_units` re-runs those units' night alone (the others are left as they are).
     """
     units = prepare_night(business_date)
+    if only_units:
+        unknown = sorted(set(only_units) - set(units))
+        if unknown:
+            raise ValueError(f"not in the source registry: {', '.join(unknown)}")
+        units = [u for u in units if u in only_units]
 
     def land(unit: str) -> None:
         try:

@@ -342,6 +342,16 @@ def _load(
             )
     except _Incomplete as exc:
         return _record_incomplete(conn, result, meta, str(exc))
+    except UnreadableFile as exc:
+        # A file that does not match its manifest's hash is an unfinished upload:
+        # incomplete (the unit re-sends it), not a broken delivery.
+        if manifest is not None and manifest.sha256 != meta["sha256"]:
+            detail = (
+                f"manifest sha256 {manifest.sha256[:12]}…, file is {meta['sha256'][:12]}…; "
+                f"the file breaks after record {result.rows_received}: {exc}"
+            )
+            return _record_incomplete(conn, result, meta, detail)
+        raise
     finally:
         raw.close()
         rejected.close()
