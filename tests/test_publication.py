@@ -191,3 +191,19 @@ def test_one_units_night_can_be_rerun_alone(db, landing, sources, tmp_path, monk
         db.execute("select unit_code, count(*) from quality.delivery group by unit_code").fetchall()
     )
     assert loads == {"P01": 2, "P38": 1}
+
+
+def test_a_full_rebuild_gives_the_same_published_tables(
+    db, landing, sources, tmp_path, monkeypatch
+) -> None:
+    from sangkien.cli import main
+
+    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
+    sources("P38")
+    sources("P01")
+    three_nights(landing)
+    for night in (D1, D2, D3):
+        run_night(night)
+    nightly = fingerprint(db)
+    assert main(["rebuild", "--date", D3.isoformat()]) == 0
+    assert fingerprint(db) == nightly

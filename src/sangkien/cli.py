@@ -89,6 +89,18 @@ def cmd_run_night(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from sangkien.publishing import GateBlocked, transform_and_publish
+
+    try:
+        reports = transform_and_publish(args.date, full_refresh=True)
+    except GateBlocked as exc:
+        print(f"rebuild: {exc}", file=sys.stderr)
+        return 4
+    print(f"every model rebuilt from raw and published as of {args.date}; reports: {reports}")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from sangkien.operations import render_status
     from sangkien.warehouse.connection import connect
@@ -161,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--from", dest="date_from", type=_date, required=True)
     rep.add_argument("--to", dest="date_to", type=_date, required=True)
     rep.set_defaults(func=cmd_replay)
+
+    rebuild = sub.add_parser(
+        "rebuild", help="rebuild every model from raw (full refresh), check, publish"
+    )
+    rebuild.add_argument("--date", type=_date, required=True, help="the night to publish as")
+    rebuild.set_defaults(func=cmd_rebuild)
 
     status = sub.add_parser("status", help="one screen: last night, freshness, gate, alerts")
     status.add_argument("--date", type=_date, default=None, help="the night (default: last)")

@@ -44,17 +44,11 @@ versions as (
 
     select
         record_rows.*,
-        row_number() over (
-            partition by record_rows.unit_code, record_rows.record_id
-            order by record_rows.delivery_business_date desc
-        ) as recency_rank,
-        row_number() over (
-            partition by record_rows.unit_code, record_rows.record_id
-            order by record_rows.is_deleted, record_rows.delivery_business_date desc
-        ) as attribute_rank,
-        count(*) over (
-            partition by record_rows.unit_code, record_rows.record_id
-        ) as version_count
+        first_value(record_rows.is_deleted) over by_recency as latest_is_deleted,
+        first_value(record_rows.delivery_id) over by_recency as version_delivery_id,
+        first_value(record_rows.delivery_business_date) over by_recency as version_business_date,
+        count(*) over by_recency_all as version_count,
+        row_number() over by_attributes as attribute_rank
 
     from record_rows
     inner join current_deliveries
@@ -64,56 +58,43 @@ versions as (
         on record_rows.unit_code = touched_records.unit_code
         and record_rows.record_id = touched_records.record_id
     {%- endif %}
-
-),
-
-latest_versions as (
-
-    select * from versions
-    where recency_rank = 1
-
-),
-
-attribute_versions as (
-
-    select * from versions
-    where attribute_rank = 1
-        and not is_deleted
+    window
+        by_recency as (
+            partition by record_rows.unit_code, record_rows.record_id
+            order by record_rows.delivery_business_date desc
+        ),
+        by_recency_all as (partition by record_rows.unit_code, record_rows.record_id),
+        -- the latest non-deleted version first; a tombstone only when there is nothing else
+        by_attributes as (
+            partition by record_rows.unit_code, record_rows.record_id
+            order by record_rows.is_deleted, record_rows.delivery_business_date desc
+        )
 
 ),
 
 final as (
 
     select
-        latest_versions.initiative_key,
-        latest_versions.unit_code,
-        latest_versions.record_id,
-        latest_versions.is_deleted,
-        latest_versions.delivery_id as version_delivery_id,
-        latest_versions.delivery_business_date as version_business_date,
-        latest_versions.version_count,
-        attribute_versions.delivery_business_date as attributes_business_date,
-        attribute_versions.title,
-        attribute_versions.solution_type,
-        attribute_versions.field,
-        attribute_versions.participant_group,
-        attribute_versions.grassroots_union,
-        attribute_versions.authors,
-        attribute_versions.author_ids,
-        attribute_versions.benefit_vnd,
-        attribute_versions.applied_on,
-        attribute_versions.recognized_by,
-        attribute_versions.recognition_level,
-        attribute_versions.award,
-        attribute_versions.is_confidential,
-        attribute_versions.review_status,
-        attribute_versions.submitted_at,
-        attribute_versions.updated_at
+        initiative_key,
+        unit_code,
+        record_id,
+        latest_is_deleted as is_deleted,
+        version_delivery_id,
+        version_business_date,
+        version_count,
+        {%- set attributes = [
+            'title', 'solution_type', 'field', 'participant_group', 'grassroots_union',
+            'authors', 'author_ids', 'benefit_vnd', 'applied_on', 'recognized_by',
+            'recognition_level', 'award', 'is_confidential', 'review_status',
+            'submitted_at', 'updated_at',
+        ] %}
+        case when not is_deleted then delivery_business_date end as attributes_business_date,
+        {%- for attribute in attributes %}
+        case when not is_deleted then {{ attribute }} end as {{ attribute }}{{ ',' if not loop.last }}
+        {%- endfor %}
 
-    from latest_versions
-    left join attribute_versions
-        on latest_versions.unit_code = attribute_versions.unit_code
-        and latest_versions.record_id = attribute_versions.record_id
+    from versions
+    where attribute_rank = 1
 
 )
 

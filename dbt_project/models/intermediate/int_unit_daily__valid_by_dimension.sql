@@ -6,6 +6,7 @@
         replace_scope=[{'columns': ['unit_code', 'submitted_date'], 'scope': 'int_unit_daily__changed_cells'}],
         indexes=[
             {'columns': ['unit_code', 'submitted_date', 'dimension', 'value'], 'unique': True},
+            {'columns': ['submitted_date']},
         ],
     )
 }}

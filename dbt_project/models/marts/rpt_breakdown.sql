@@ -28,7 +28,7 @@ provinces_2025 as (
 
 by_dimension as (
 
-    select * from {{ ref('int_unit_daily__valid_by_dimension') }}
+    select * from {{ ref('int_daily__valid_by_dimension') }}
 
 ),
 
@@ -68,14 +68,10 @@ daily_by_record_dimension as (
         submitted_date as date,
         dimension,
         value,
-        sum(valid) as valid,
-        sum(valid_benefit_vnd) as valid_benefit_vnd
+        valid,
+        valid_benefit_vnd
 
     from by_dimension
-    group by
-        submitted_date,
-        dimension,
-        value
 
 ),
 
@@ -105,40 +101,63 @@ daily_values as (
 
 ),
 
-grid as (
+zero_grid as (
 
     select
         dates.date,
         dimension_values.dimension,
         dimension_values.value,
-        dimension_values.value_label,
-        coalesce(daily_values.valid, 0) as valid,
-        coalesce(daily_values.valid_benefit_vnd, 0) as valid_benefit_vnd
+        0::bigint as valid,
+        0::bigint as valid_benefit_vnd
 
     from dates
     cross join dimension_values
-    left join daily_values
-        on dates.date = daily_values.date
-        and dimension_values.dimension = daily_values.dimension
-        and dimension_values.value = daily_values.value
+
+),
+
+-- a union and one aggregate instead of a three-key outer join: one plan, whatever the sizes
+grid as (
+
+    select
+        date,
+        dimension,
+        value,
+        sum(valid) as valid,
+        sum(valid_benefit_vnd) as valid_benefit_vnd
+
+    from (
+        select * from zero_grid
+        union all
+        select daily_values.*
+        from daily_values
+        inner join dates
+            on daily_values.date = dates.date
+    ) as cells
+    group by
+        date,
+        dimension,
+        value
 
 ),
 
 final as (
 
     select
-        date as as_of_date,
-        dimension,
-        value,
-        value_label,
-        (sum(valid) over value_to_date)::bigint as valid,
-        (sum(valid_benefit_vnd) over value_to_date)::bigint as valid_benefit_vnd,
-        valid::bigint as new_valid
+        grid.date as as_of_date,
+        grid.dimension,
+        grid.value,
+        dimension_values.value_label,
+        (sum(grid.valid) over value_to_date)::bigint as valid,
+        (sum(grid.valid_benefit_vnd) over value_to_date)::bigint as valid_benefit_vnd,
+        grid.valid::bigint as new_valid
 
     from grid
+    inner join dimension_values
+        on grid.dimension = dimension_values.dimension
+        and grid.value = dimension_values.value
     window value_to_date as (
-        partition by dimension, value
-        order by date
+        partition by grid.dimension, grid.value
+        order by grid.date
         rows between unbounded preceding and current row
     )
 

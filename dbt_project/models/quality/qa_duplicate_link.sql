@@ -100,7 +100,15 @@ blocked_pairs as (
     {% for probe_column, candidate_column in column_pairs -%}
     select
         probes.initiative_key as probe_key,
-        candidates.initiative_key as candidate_key
+        probes.submitted_at as probe_submitted_at,
+        probes.unit_code as probe_unit_code,
+        probes.record_id as probe_record_id,
+        probes.title_key as probe_title_key,
+        candidates.initiative_key as candidate_key,
+        candidates.submitted_at as candidate_submitted_at,
+        candidates.unit_code as candidate_unit_code,
+        candidates.record_id as candidate_record_id,
+        candidates.title_key as candidate_title_key
 
     from probes
     inner join originals as candidates
@@ -120,18 +128,16 @@ blocked_pairs as (
 ordered_pairs as (
 
     select distinct
-        case when probe_is_later then blocked_pairs.probe_key else blocked_pairs.candidate_key end as initiative_key,
-        case when probe_is_later then blocked_pairs.candidate_key else blocked_pairs.probe_key end as duplicate_of_key
+        case when probe_is_later then probe_key else candidate_key end as initiative_key,
+        case when probe_is_later then candidate_key else probe_key end as duplicate_of_key,
+        case when probe_is_later then probe_title_key else candidate_title_key end as later_title_key,
+        case when probe_is_later then candidate_title_key else probe_title_key end as earlier_title_key
 
     from blocked_pairs
-    inner join originals as probe
-        on blocked_pairs.probe_key = probe.initiative_key
-    inner join originals as candidate
-        on blocked_pairs.candidate_key = candidate.initiative_key
     cross join lateral (
         select
-            (probe.submitted_at, probe.unit_code collate "C", probe.record_id collate "C")
-            > (candidate.submitted_at, candidate.unit_code collate "C", candidate.record_id collate "C")
+            (probe_submitted_at, probe_unit_code collate "C", probe_record_id collate "C")
+            > (candidate_submitted_at, candidate_unit_code collate "C", candidate_record_id collate "C")
             as probe_is_later
     ) as ordering
 
@@ -140,17 +146,13 @@ ordered_pairs as (
 scored_pairs as (
 
     select
-        ordered_pairs.initiative_key,
-        ordered_pairs.duplicate_of_key,
+        initiative_key,
+        duplicate_of_key,
         round(
-            ({{ title_similarity('later.title_key', 'earlier.title_key') }})::numeric, 4
+            ({{ title_similarity('later_title_key', 'earlier_title_key') }})::numeric, 4
         )::numeric(5, 4) as similarity
 
     from ordered_pairs
-    inner join originals as later
-        on ordered_pairs.initiative_key = later.initiative_key
-    inner join originals as earlier
-        on ordered_pairs.duplicate_of_key = earlier.initiative_key
 
 ),
 
