@@ -7,10 +7,9 @@
 #
 #   docker compose build            # or: docker build -t sangkien:local .
 #
-# Scaling out with CeleryExecutor needs `apache-airflow-providers-celery` (and the
-# redis client it pulls in) in this image. It is NOT in uv.lock today: add it to
-# pyproject.toml's dependencies and re-lock (`uv lock`) before using the
-# `scale-out` compose profile. Nothing here installs packages outside the lock.
+# Scaling out with CeleryExecutor uses `apache-airflow-providers-celery` (with the
+# redis client), which is in uv.lock like everything else: nothing here installs
+# packages outside the lock.
 
 FROM python:3.11-slim-bookworm
 
