@@ -101,6 +101,24 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grant_province(args: argparse.Namespace) -> int:
+    import os
+
+    from sangkien.warehouse.connection import connect
+    from sangkien.warehouse.row_security import grant_province
+
+    password = os.environ.get(args.password_env) if args.password_env else None
+    if args.password_env and not password:
+        print(f"{args.password_env} is not set", file=sys.stderr)
+        return 2
+    with connect(autocommit=True) as conn:
+        generated = grant_province(conn, args.unit, args.login, password)
+    print(f"{args.login} now sees {args.unit}'s rows in quality and restricted, and marts")
+    if generated:
+        print(f"password (shown once, give it to the analyst): {generated}")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from sangkien.operations import render_status
     from sangkien.warehouse.connection import connect
@@ -179,6 +197,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rebuild.add_argument("--date", type=_date, required=True, help="the night to publish as")
     rebuild.set_defaults(func=cmd_rebuild)
+
+    grant = sub.add_parser(
+        "grant-province", help="create or update a provincial analyst login for one unit"
+    )
+    grant.add_argument("--unit", required=True, help="the unit code, e.g. P38")
+    grant.add_argument("--login", required=True, help="the analyst's database login")
+    grant.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="take the password from this environment variable (else one is generated)",
+    )
+    grant.set_defaults(func=cmd_grant_province)
 
     status = sub.add_parser("status", help="one screen: last night, freshness, gate, alerts")
     status.add_argument("--date", type=_date, default=None, help="the night (default: last)")

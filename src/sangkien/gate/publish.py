@@ -164,3 +164,6 @@ def _grant_readers(conn: psycopg.Connection) -> None:
         conn.execute(
             "grant select on all tables in schema marts to sangkien_analyst, sangkien_reporter"
         )
+        from sangkien.warehouse.row_security import apply_row_security
+
+        apply_row_security(conn)

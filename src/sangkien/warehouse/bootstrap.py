@@ -44,6 +44,9 @@ def bootstrap(conn: psycopg.Connection) -> bool:
         conn.execute(schema)  # type: ignore[arg-type]
         if with_roles:
             conn.execute(roles)  # type: ignore[arg-type]
+            from sangkien.warehouse.row_security import apply_row_security
+
+            apply_row_security(conn)
         conn.execute(
             "create table if not exists quality.bootstrap ("
             " schema_sha256 text primary key, applied_at timestamptz not null default now())"

@@ -1,0 +1,93 @@
+"""Province-scoped access: a provincial analyst's login sees only its own unit's rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import psycopg
+import pytest
+
+from sangkien.cli import main
+from sangkien.night import run_night
+
+from feed_builder import row, write_delivery
+
+pytestmark = pytest.mark.slow
+
+NIGHT = date(2022, 5, 31)
+SHARED = {"title": "Cải tiến quy trình an toàn lao động", "authors": "Vũ Thị Mai"}
+
+
+def test_a_provincial_analyst_sees_only_its_units_rows(
+    db, warehouse_dsn, landing, sources, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
+    for unit in ("P38", "P01", "S05"):
+        sources(unit)
+    write_delivery(
+        landing,
+        "P38",
+        NIGHT,
+        [
+            row(record_id="A", **SHARED, submitted_at="2022-05-31T08:00:00+07:00"),
+            row(record_id="BAD", title="x"),
+        ],
+    )
+    write_delivery(
+        landing,
+        "P01",
+        NIGHT,
+        [
+            row(record_id="H", unit_code="P01", authors="Lò Văn Hà"),
+            row(record_id="BAD", unit_code="P01", solution_type="?"),
+        ],
+    )
+    # The sector union counts the same worker's initiative later: a cross-unit duplicate.
+    write_delivery(
+        landing,
+        "S05",
+        NIGHT,
+        [row(record_id="S", unit_code="S05", **SHARED, submitted_at="2022-05-31T10:00:00+07:00")],
+    )
+    run_night(NIGHT)
+    monkeypatch.setenv("ANALYST_PASSWORD", "mat-khau-thu-nghiem")
+    assert (
+        main(
+            [
+                "grant-province",
+                "--unit",
+                "P38",
+                "--login",
+                "analyst_p38_test",
+                "--password-env",
+                "ANALYST_PASSWORD",
+            ]
+        )
+        == 0
+    )
+
+    login = psycopg.conninfo.make_conninfo(
+        warehouse_dsn, user="analyst_p38_test", password="mat-khau-thu-nghiem"
+    )
+    with psycopg.connect(login, autocommit=True) as analyst:
+
+        def units(query: str) -> set[str]:
+            return {r[0] for r in analyst.execute(query).fetchall()}
+
+        assert units("select unit_code from quality.rejected_row") == {"P38"}
+        assert units("select unit_code from quality.delivery") == {"P38"}
+        assert units("select unit_code from restricted.initiative_detail") == {"P38"}
+        # The cross-unit pair concerns P38: it is listed; P01's records are not.
+        links = analyst.execute(
+            "select initiative_key, duplicate_of_key, kind from quality.duplicate_link"
+        ).fetchall()
+        assert links == [("S05:S", "P38:A", "cross_unit")]
+        # The published statistics are for everyone; raw is for nobody but the pipeline.
+        assert units("select unit_code from marts.dim_unit") >= {"P38", "P01", "S05"}
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            analyst.execute("select count(*) from raw.initiative_row")
+    # The administrator still sees every unit.
+    assert {r[0] for r in db.execute("select unit_code from quality.rejected_row")} == {
+        "P38",
+        "P01",
+    }
