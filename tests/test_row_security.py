@@ -91,3 +91,52 @@ def test_a_provincial_analyst_sees_only_its_units_rows(
         "P38",
         "P01",
     }
+
+
+MARKER = "MẬT-KHÔNG-LƯU"
+
+
+def test_no_table_in_any_schema_holds_a_confidential_summary(
+    db, landing, sources, tmp_path, monkeypatch
+) -> None:
+    reports = tmp_path / "reports"
+    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(reports))
+    sources("P38")
+    sources("P12")
+    secret = f"{MARKER}: quy trình công nghệ bí mật"
+    write_delivery(
+        landing,
+        "P38",
+        NIGHT,
+        [
+            row(record_id="C1", is_confidential="true", summary=secret),
+            row(record_id="C2", is_confidential="có", summary=secret, title="x"),  # also rejected
+            row(record_id="C3", is_confidential="maybe", summary=secret),  # unclear: dropped too
+        ],
+        fmt="json",
+    )
+    write_delivery(
+        landing,
+        "P12",
+        NIGHT,
+        [row(record_id="X1", unit_code="P12", is_confidential="x", summary=secret)],
+        fmt="xlsx",
+    )
+    run_night(NIGHT)
+
+    text_columns = db.execute(
+        """select table_schema, table_name, column_name from information_schema.columns
+           where table_schema not in ('pg_catalog', 'information_schema')
+             and data_type in ('text', 'character varying', 'json', 'jsonb', 'ARRAY')"""
+    ).fetchall()
+    assert len({(s, t) for s, t, _ in text_columns}) > 20  # raw, quality, every dbt layer
+    leaks = [
+        (s, t, c)
+        for s, t, c in text_columns
+        if db.execute(
+            f'select count(*) from "{s}"."{t}" where "{c}"::text like %s', (f"%{MARKER}%",)
+        ).fetchone()[0]
+    ]
+    assert leaks == []
+    files = [p for p in reports.rglob("*") if p.is_file() and p.suffix in (".html", ".csv")]
+    assert files and not [p for p in files if MARKER in p.read_text("utf-8", "replace")]
