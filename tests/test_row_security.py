@@ -140,3 +140,55 @@ def test_no_table_in_any_schema_holds_a_confidential_summary(
     assert leaks == []
     files = [p for p in reports.rglob("*") if p.is_file() and p.suffix in (".html", ".csv")]
     assert files and not [p for p in files if MARKER in p.read_text("utf-8", "replace")]
+
+
+def test_marts_count_participants_by_keyed_pseudonym_without_names(
+    db, landing, sources, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("SANGKIEN_PSEUDONYM_KEY", "khoa-thu-nghiem-1")
+    sources("P38")
+    sources("P01")
+    write_delivery(
+        landing,
+        "P38",
+        NIGHT,
+        [
+            # The same member (M7) spelt two ways, a second member, and one without an id.
+            row(record_id="A", title="Sáng kiến thứ nhất", authors="Lê Văn Tám", author_ids="M7"),
+            row(
+                record_id="B",
+                title="Sáng kiến thứ hai",
+                authors="Lê văn  Tám;Hồ Thị Ba",
+                author_ids="M7;M9",
+            ),
+            row(
+                record_id="C",
+                title="Sáng kiến thứ ba",
+                authors="Đỗ Minh",
+                author_ids="",
+                review_status="pending",
+            ),
+        ],
+    )
+    run_night(NIGHT)
+    counts = {
+        unit: (participants, valid)
+        for unit, participants, valid in db.execute(
+            "select unit_code, participants, valid_participants from marts.rpt_unit_participants"
+            " where unit_code in ('P38', 'P01')"
+        )
+    }
+    assert counts == {"P38": (3, 2), "P01": (0, 0)}
+    names = ("Lê Văn Tám", "Hồ Thị Ba", "Đỗ Minh", "M7", "M9")
+    for table in ("fct_initiative", "rpt_unit_participants"):
+        text = db.execute(f"select string_agg(t::text, '|') from marts.{table} t").fetchone()[0]
+        assert not [n for n in names if n in text]
+    first = db.execute(
+        "select author_keys from marts.fct_initiative where record_id = 'A'"
+    ).fetchone()[0]
+    # Another key gives other pseudonyms: they are keyed, not a plain hash of the id.
+    from sangkien.feeds.pseudonyms import author_keys
+
+    assert first == author_keys(b"khoa-thu-nghiem-1", "P38", "Lê Văn Tám", "M7")
+    assert first != author_keys(b"khoa-thu-nghiem-2", "P38", "Lê Văn Tám", "M7")

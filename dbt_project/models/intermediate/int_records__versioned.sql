@@ -84,7 +84,7 @@ final as (
         version_count,
         {%- set attributes = [
             'title', 'solution_type', 'field', 'participant_group', 'grassroots_union',
-            'authors', 'author_ids', 'benefit_vnd', 'applied_on', 'recognized_by',
+            'authors', 'author_ids', 'author_keys', 'benefit_vnd', 'applied_on', 'recognized_by',
             'recognition_level', 'award', 'is_confidential', 'review_status',
             'submitted_at', 'updated_at',
         ] %}

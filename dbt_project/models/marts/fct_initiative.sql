@@ -55,6 +55,7 @@ final as (
         deduplicated.duplicate_kind,
         deduplicated.invalid_reasons,
         versioned.review_status,
+        versioned.author_keys,
         versioned.version_business_date as last_business_date
 
     from deduplicated

@@ -19,6 +19,7 @@ select
     nullif(grassroots_union, '') as grassroots_union,
     nullif(authors, '') as authors,
     nullif(author_ids, '') as author_ids,
+    author_keys,
     benefit_vnd,
     applied_on,
     nullif(btrim(recognized_by), '') as recognized_by,

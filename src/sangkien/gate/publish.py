@@ -31,6 +31,7 @@ WHOLE_TABLES = (
     "rpt_target_attainment",
     "rpt_programme_progress",
     "rpt_breakdown",
+    "rpt_unit_participants",
 )
 KEYED_TABLES = {"fct_initiative": "initiative_key"}
 CHANGE_LOG = "intermediate.int_records__change_log"

@@ -30,11 +30,13 @@ from sangkien.feeds.limits import (
     check_xlsx_archive,
 )
 from sangkien.feeds.manifest import Manifest, ManifestError
+from sangkien.feeds.pseudonyms import author_keys, pseudonym_key
 from sangkien.feeds.readers import Header, UnreadableFile, read_csv, read_json, read_xlsx
 from sangkien.feeds.rows import STORED_COLUMNS, check_record
 from sangkien.landing.folders import DeliveryFolder, UnsafePath, check_inside, sha256_of
 
-_RAW_COLUMNS = ("delivery_id", "unit_code", "business_date", *STORED_COLUMNS)
+_RAW_COLUMNS = ("delivery_id", "unit_code", "business_date", *STORED_COLUMNS, "author_keys")
+_AUTHORS, _AUTHOR_IDS = STORED_COLUMNS.index("authors"), STORED_COLUMNS.index("author_ids")
 
 
 @dataclass
@@ -252,7 +254,8 @@ def _load(
             ).fetchone()[0]  # type: ignore[index]
             result.delivery_id = delivery_id
             prefix = (delivery_id, unit, folder.business_date)
-            stored = 0
+            key = pseudonym_key()
+            published = 0
             with conn.cursor().copy(
                 f"copy raw.initiative_row ({', '.join(_RAW_COLUMNS)}) from stdin"
             ) as copy:
@@ -264,8 +267,10 @@ def _load(
                     for code, detail in checked.warnings:
                         warnings.add((delivery_id, unit, checked.line_number, code.value, detail))
                     if checked.stored is not None:
-                        copy.write_row(prefix + checked.stored)
-                        stored += 1
+                        stored = checked.stored
+                        keys = author_keys(key, unit, stored[_AUTHORS], stored[_AUTHOR_IDS])
+                        copy.write_row((*prefix, *stored, keys))
+                        published += 1
                         continue
                     result.rows_rejected += 1
                     for code, detail in checked.reasons:
@@ -308,7 +313,7 @@ def _load(
             if problems:
                 raise _Incomplete("; ".join(problems))
             result.rows_superseded = _drop_superseded(conn, delivery_id)
-            result.rows_published = stored - result.rows_superseded
+            result.rows_published = published - result.rows_superseded
             _copy_rows(
                 conn,
                 "quality.rejected_row",

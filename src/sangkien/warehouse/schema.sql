@@ -108,5 +108,7 @@ create table if not exists raw.initiative_row (
     updated_at timestamptz,
     is_deleted boolean not null
 );
+-- Keyed pseudonyms of the authors (sangkien.feeds.pseudonyms): no key in the database.
+alter table raw.initiative_row add column if not exists author_keys text;
 create index if not exists initiative_row_delivery_idx on raw.initiative_row (delivery_id);
 create index if not exists initiative_row_record_idx on raw.initiative_row (unit_code, record_id);
