@@ -61,7 +61,7 @@ def run_demo(*, date_from: date, date_to: date, scale: float, seed: int, fresh: 
         with connect(dsn, autocommit=True) as conn:
             conn.execute(
                 "drop schema if exists raw, quality, staging, intermediate, marts, "
-                "restricted cascade"
+                "marts_candidate, restricted cascade"
             )
         shutil.rmtree(landing, ignore_errors=True)
     print(f"     {redact(dsn)}")
