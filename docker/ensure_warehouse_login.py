@@ -16,45 +16,20 @@ import os
 import sys
 
 import psycopg
-from psycopg import sql
 
-DEFAULT_ROLES = "sangkien_loader sangkien_transformer sangkien_reporter"
+from sangkien.warehouse.connection import PIPELINE_ROLES
+from sangkien.warehouse.logins import ensure_pipeline_login
 
 
 def main() -> int:
-    admin_dsn = os.environ["SANGKIEN_WAREHOUSE_ADMIN_DSN"]
     login = os.environ["SANGKIEN_APP_LOGIN"]
-    password = os.environ["SANGKIEN_APP_PASSWORD"]
-    roles = (os.environ.get("SANGKIEN_APP_ROLES") or DEFAULT_ROLES).split()
-
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        found = {
-            name
-            for (name,) in conn.execute(
-                "select rolname from pg_roles where rolname = any(%s)", (roles,)
-            ).fetchall()
-        }
-        missing = [role for role in roles if role not in found]
-        if missing:
-            print(
-                "ensure_warehouse_login: role(s) missing after `sangkien db bootstrap`: "
-                + ", ".join(missing)
-                + " (set SANGKIEN_APP_ROLES to the roles the bootstrap creates)",
-                file=sys.stderr,
-            )
+    roles = tuple((os.environ.get("SANGKIEN_APP_ROLES") or " ".join(PIPELINE_ROLES)).split())
+    with psycopg.connect(os.environ["SANGKIEN_WAREHOUSE_ADMIN_DSN"], autocommit=True) as conn:
+        try:
+            ensure_pipeline_login(conn, login, os.environ["SANGKIEN_APP_PASSWORD"], roles)
+        except RuntimeError as exc:
+            print(f"ensure_warehouse_login: {exc}", file=sys.stderr)
             return 1
-
-        exists = conn.execute("select 1 from pg_roles where rolname = %s", (login,)).fetchone()
-        verb = sql.SQL("alter role" if exists else "create role")
-        conn.execute(
-            sql.SQL(
-                "{} {} with login inherit nosuperuser nocreatedb nocreaterole password {}"
-            ).format(verb, sql.Identifier(login), sql.Literal(password))
-        )
-        for role in roles:
-            conn.execute(
-                sql.SQL("grant {} to {}").format(sql.Identifier(role), sql.Identifier(login))
-            )
     print(f"ensure_warehouse_login: {login} is a member of {', '.join(roles)}")
     return 0
 

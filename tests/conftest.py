@@ -42,11 +42,17 @@ def _fresh_database(cluster: LocalCluster, name: str) -> str:
 
 @pytest.fixture
 def warehouse_dsn(pg_cluster: LocalCluster, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A new, empty, bootstrapped warehouse database; SANGKIEN_WAREHOUSE_DSN points to it."""
-    dsn = _fresh_database(pg_cluster, f"wh_{next(_database_numbers)}")
+    """A new, empty, bootstrapped warehouse database; returns its administrator's DSN.
+
+    As in a deployment, the pipeline runs as a login without superuser
+    (SANGKIEN_WAREHOUSE_DSN) and administration uses SANGKIEN_WAREHOUSE_ADMIN_DSN;
+    tests set up and inspect through the administrator's DSN they are given."""
+    name = f"wh_{next(_database_numbers)}"
+    dsn = _fresh_database(pg_cluster, name)
     with psycopg.connect(dsn, autocommit=True) as conn:
         bootstrap(conn)
-    monkeypatch.setenv("SANGKIEN_WAREHOUSE_DSN", dsn)
+    monkeypatch.setenv("SANGKIEN_WAREHOUSE_DSN", pg_cluster.pipeline_dsn(name))
+    monkeypatch.setenv("SANGKIEN_WAREHOUSE_ADMIN_DSN", dsn)
     return dsn
 
 

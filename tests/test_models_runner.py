@@ -43,6 +43,8 @@ def test_the_dsn_becomes_the_profile_environment(dsn: str) -> None:
         "SANGKIEN_DBT_PASSWORD": "s@cret",
         "SANGKIEN_DBT_DBNAME": "wh",
         "SANGKIEN_DBT_SSLMODE": "require",
+        # whatever the login, dbt works as the transformer role
+        "SANGKIEN_DBT_ROLE": "sangkien_transformer",
     }
 
 

@@ -36,7 +36,6 @@ FOCUS = "P38"  # the unit whose quality report the tests read in detail
 PROGRAMME = (date(2022, 1, 8), date(2023, 8, 31))
 
 CONTRACT_MARTS = """
-create schema if not exists marts;
 create table marts.dim_unit (
     unit_code text, unit_name text, unit_type text, province_code text,
     province_code_2025 text, province_name_2025 text);
@@ -131,7 +130,10 @@ def _provinces_2025() -> dict[str, tuple[str, str]]:
 
 def seed_known_warehouse(conn: psycopg.Connection, *, with_freshness: bool = True) -> Known:
     """Fill a bootstrapped warehouse with contract-shaped marts and quality rows."""
+    # Made as the publisher makes them: the transformer's tables, readable by the reporter.
+    conn.execute("set role sangkien_transformer")
     conn.execute(CONTRACT_MARTS)
+    conn.execute("reset role")
     if not with_freshness:
         conn.execute("drop table quality.unit_freshness")
     units = reporting_units()
@@ -743,6 +745,7 @@ def test_an_empty_warehouse_still_gives_readable_reports(warehouse_dsn, tmp_path
     with pytest.raises(ReportError, match="build the models"):
         write_reports(warehouse_dsn, D, tmp_path)
     with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
+        conn.execute("set role sangkien_transformer")
         conn.execute(CONTRACT_MARTS)
         conn.execute(
             "insert into marts.dim_unit (unit_code, unit_name) values (%s, %s)",

@@ -1,9 +1,9 @@
 {#-
     Run once at the start of every dbt invocation (on-run-start).
 
-    1. Try to enable pg_trgm (trusted extension: works for a database owner;
-       may fail on servers without contrib or without the privilege: then the
-       build goes on with the SQL functions below).
+    1. Try to enable pg_trgm (`sangkien db bootstrap` enables it as the
+       administrator; the transformer usually may not, and servers without
+       contrib have none: then the build goes on with the SQL functions below).
     2. Create `title_trigrams(text)` and `title_trigram_similarity(text, text)`
        in the target schema: a pure-SQL twin of pg_trgm's `similarity()` for
        the ASCII keys built by `normalise_for_matching` (each word padded with
@@ -11,7 +11,7 @@
        For those keys both give the same number (tested).
 -#}
 {% macro prepare_warehouse_functions() %}
-    create schema if not exists {{ target.schema }};
+    {#- The schema exists (`sangkien db bootstrap`): the transformer may not create schemas. #}
     {% if var('near_duplicate_similarity') in ('auto', 'pg_trgm') %}
     do $enable$
     begin

@@ -45,9 +45,9 @@ def cmd_db(args: argparse.Namespace) -> int:
         print(external or cluster.dsn())
     elif args.action == "bootstrap":
         from sangkien.warehouse.bootstrap import bootstrap
-        from sangkien.warehouse.connection import connect
+        from sangkien.warehouse.connection import admin_dsn, connect
 
-        with connect(autocommit=True) as conn:
+        with connect(admin_dsn(), autocommit=True) as conn:
             bootstrap(conn)
         print("warehouse schemas and tables are in place")
     return 0
@@ -104,14 +104,14 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 def cmd_grant_province(args: argparse.Namespace) -> int:
     import os
 
-    from sangkien.warehouse.connection import connect
+    from sangkien.warehouse.connection import admin_dsn, connect
     from sangkien.warehouse.row_security import grant_province
 
     password = os.environ.get(args.password_env) if args.password_env else None
     if args.password_env and not password:
         print(f"{args.password_env} is not set", file=sys.stderr)
         return 2
-    with connect(autocommit=True) as conn:
+    with connect(admin_dsn(), autocommit=True) as conn:
         generated = grant_province(conn, args.unit, args.login, password)
     print(f"{args.login} now sees {args.unit}'s rows in quality and restricted, and marts")
     if generated:
@@ -121,9 +121,9 @@ def cmd_grant_province(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from sangkien.operations import render_status
-    from sangkien.warehouse.connection import connect
+    from sangkien.warehouse.connection import REPORTER, connect
 
-    with connect(autocommit=True) as conn:
+    with connect(autocommit=True, role=REPORTER) as conn:
         print(render_status(conn, args.date))
     return 0
 

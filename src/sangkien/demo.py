@@ -48,7 +48,8 @@ def run_demo(*, date_from: date, date_to: date, scale: float, seed: int, fresh: 
     from sangkien.night import summarize_night
     from sangkien.settings import load_settings
     from sangkien.simulate import simulate
-    from sangkien.warehouse.connection import connect, redact, warehouse_dsn
+    from sangkien.warehouse.bootstrap import bootstrap
+    from sangkien.warehouse.connection import REPORTER, admin_dsn, connect, redact, warehouse_dsn
 
     started = time.monotonic()
     demo_dir = STATE_DIR / "demo"
@@ -58,11 +59,12 @@ def run_demo(*, date_from: date, date_to: date, scale: float, seed: int, fresh: 
     print("1/4  Warehouse")
     dsn = warehouse_dsn()
     if fresh and not external:
-        with connect(dsn, autocommit=True) as conn:
+        with connect(admin_dsn(), autocommit=True) as conn:
             conn.execute(
                 "drop schema if exists raw, quality, staging, intermediate, marts, "
                 "marts_candidate, restricted cascade"
             )
+            bootstrap(conn)
         shutil.rmtree(landing, ignore_errors=True)
     print(f"     {redact(dsn)}")
 
@@ -94,7 +96,7 @@ def run_demo(*, date_from: date, date_to: date, scale: float, seed: int, fresh: 
         night += timedelta(days=1)
 
     print("4/4  What each unit delivered over the window")
-    with connect(dsn, autocommit=True) as conn:
+    with connect(dsn, autocommit=True, role=REPORTER) as conn:
         print(_unit_table(conn, date_from, date_to))
         print(_published_figures(conn, date_to))
     reports = load_settings().reports_dir / date_to.isoformat()

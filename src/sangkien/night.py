@@ -9,6 +9,7 @@ steps without a scheduler.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,12 +39,12 @@ def prepare_night(business_date: date) -> list[str]:
     """Create what is missing in the warehouse; return the unit codes to land."""
     from sangkien.registry import load_registry
     from sangkien.warehouse.bootstrap import bootstrap
-    from sangkien.warehouse.connection import connect
+    from sangkien.warehouse.connection import LOADER, connect
 
     settings = load_settings()
     sources = load_registry(settings.sources_dir)
-    with connect(autocommit=True) as conn:
-        bootstrap(conn)
+    with connect(autocommit=True, role=LOADER) as conn:
+        bootstrap(conn)  # only checks: installing the schema is the administrator's
     log.info(
         "night %s: %d units to land from %s", business_date, len(sources), settings.landing_dir
     )
@@ -54,12 +55,12 @@ def land_unit(unit_code: str, business_date: date) -> dict[str, Any]:
     """Land one unit's deliveries up to `business_date`; raises if that unit failed."""
     from sangkien.landing.unit_night import land_unit_night
     from sangkien.registry import Source
-    from sangkien.warehouse.connection import connect
+    from sangkien.warehouse.connection import LOADER, connect
 
     settings = load_settings()
     # Only this unit's file: each of the night's 82 tasks reads its own source.
     source = Source.from_file(settings.sources_dir / f"{unit_code}.yml")
-    with connect(autocommit=True) as conn:
+    with connect(autocommit=True, role=LOADER) as conn:
         return land_unit_night(conn, source, business_date, settings.landing_dir).as_dict()
 
 
@@ -119,11 +120,11 @@ class NightSummary:
 def summarize_night(business_date: date, unit_codes: list[str] | None = None) -> NightSummary:
     """Read every unit's recorded outcome; a unit with none is recorded `failed`."""
     from sangkien.registry import load_registry
-    from sangkien.warehouse.connection import connect
+    from sangkien.warehouse.connection import LOADER, connect
 
     units = unit_codes or list(load_registry(load_settings().sources_dir))
     summary = NightSummary(business_date)
-    with connect(autocommit=True) as conn:
+    with connect(autocommit=True, role=LOADER) as conn:
         recorded = {
             r[0]: r
             for r in conn.execute(
@@ -175,7 +176,7 @@ def replay(
     """
     from sangkien.landing.unit_night import land_unit_range
     from sangkien.registry import load_registry
-    from sangkien.warehouse.connection import connect
+    from sangkien.warehouse.connection import LOADER, connect
 
     if date_to < date_from:
         raise ValueError(f"--to {date_to} is before --from {date_from}")
@@ -191,7 +192,7 @@ def replay(
 
     def land(unit: str) -> None:
         try:
-            with connect(autocommit=True) as conn:
+            with connect(autocommit=True, role=LOADER) as conn:
                 land_unit_range(conn, sources[unit], date_from, date_to, settings.landing_dir)
         except Exception as exc:  # one unit never stops the others
             log.error("%s failed: %s", unit, exc)
@@ -218,14 +219,18 @@ def run_night(
     on_unit_done: Callable[[str], None] | None = None,
     publish: bool = True,
     only_units: list[str] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> NightSummary:
     """The whole night without a scheduler: the same steps as `sangkien_nightly`.
 
     `publish=False` stops after landing and the summary (no models, gate, reports).
     A failing gate raises `GateBlocked` after the reports are written.
     `only_units` re-runs those units' night alone (the others are left as they are).
+    `timings`, when given, receives the seconds each step took (the DAG's task names).
     """
+    clock = _StepClock(timings)
     units = prepare_night(business_date)
+    clock.lap("prepare")
     if only_units:
         unknown = sorted(set(only_units) - set(units))
         if unknown:
@@ -243,9 +248,25 @@ def run_night(
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(land, units))
+    clock.lap("land")
     summary = summarize_night(business_date, units)
+    clock.lap("summarize")
     if publish:
         from sangkien.publishing import transform_and_publish
 
-        summary.reports_dir = transform_and_publish(business_date)
+        summary.reports_dir = transform_and_publish(business_date, timings=timings)
     return summary
+
+
+class _StepClock:
+    """Seconds per step into `timings` (nothing when it is None)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.started = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[step] = now - self.started
+        self.started = now

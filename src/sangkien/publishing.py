@@ -18,6 +18,8 @@ still written (they show what was landed and the last published figures).
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,17 +44,17 @@ def _gate(suite: str, business_date: date) -> None:
     from sangkien.gate.publish import record_blocked
     from sangkien.gate.runner import run_suite
     from sangkien.operations import gate_blocked_alert, raise_alerts
-    from sangkien.warehouse.connection import connect
+    from sangkien.warehouse.connection import TRANSFORMER, connect, role_url
 
     dsn = _dsn()
-    result = run_suite(suite, dsn)
+    result = run_suite(suite, role_url(dsn, TRANSFORMER))
     if result.success:
         log.info("%s", result.message())
         return
     failed = [o.name for o in result.failed]
     units = sorted({u for o in result.failed for u in o.units})
     message = result.message()
-    with connect(dsn, autocommit=True) as conn:
+    with connect(dsn, autocommit=True, role=TRANSFORMER) as conn:
         record_blocked(conn, business_date, failed, units, message)
         raise_alerts(conn, [gate_blocked_alert(business_date, failed, units)])
     raise GateBlocked(message)
@@ -79,9 +81,9 @@ def check_models(business_date: date) -> None:
 
 def publish_night(business_date: date, *, full: bool = False) -> Any:
     from sangkien.gate.publish import publish
-    from sangkien.warehouse.connection import connect
+    from sangkien.warehouse.connection import TRANSFORMER, connect
 
-    with connect(_dsn(), autocommit=True) as conn:
+    with connect(_dsn(), autocommit=True, role=TRANSFORMER) as conn:
         publication = publish(conn, business_date, full=full)
     log.info("night %s: %s", business_date, publication.message)
     return publication
@@ -121,17 +123,31 @@ def run_step(step: str, business_date: date) -> None:
     steps[step](business_date)
 
 
-def transform_and_publish(business_date: date, *, full_refresh: bool = False) -> Path | None:
-    """Steps 1–5 in sequence; raises GateBlocked after writing the reports."""
+def transform_and_publish(
+    business_date: date, *, full_refresh: bool = False, timings: dict[str, float] | None = None
+) -> Path | None:
+    """Steps 1–5 in sequence; raises GateBlocked after writing the reports.
+
+    `timings`, when given, receives the seconds each step took."""
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("check_landing", lambda: check_landing(business_date)),
+        ("build_models", lambda: build(business_date, full_refresh=full_refresh)),
+        ("check_models", lambda: check_models(business_date)),
+        ("publish", lambda: publish_night(business_date, full=full_refresh)),
+    ]
     blocked: GateBlocked | None = None
     try:
-        check_landing(business_date)
-        build(business_date, full_refresh=full_refresh)
-        check_models(business_date)
-        publish_night(business_date, full=full_refresh)
+        for name, step in steps:
+            started = time.perf_counter()
+            step()
+            if timings is not None:
+                timings[name] = time.perf_counter() - started
     except GateBlocked as exc:
         blocked = exc
+    started = time.perf_counter()
     reports = write_night_reports(business_date)
+    if timings is not None:
+        timings["write_reports"] = time.perf_counter() - started
     if blocked:
         raise blocked
     return reports

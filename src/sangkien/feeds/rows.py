@@ -101,8 +101,12 @@ def check_record(record: SourceRecord, unit_code: str) -> CheckedRow:
 
     oversized = [name for name, value in values.items() if len(value) > MAX_FIELD_CHARS]
     if oversized:
-        reasons.append((Reason.MALFORMED_ROW,
-                        f"{', '.join(oversized)} longer than {MAX_FIELD_CHARS:,} characters"))
+        reasons.append(
+            (
+                Reason.MALFORMED_ROW,
+                f"{', '.join(oversized)} longer than {MAX_FIELD_CHARS:,} characters",
+            )
+        )
         return checked
 
     undecodable = {name for name, value in values.items() if UNDECODABLE in value}

@@ -98,7 +98,6 @@ def publish(conn: psycopg.Connection, business_date: date, *, full: bool = False
     conn.execute(PUBLICATION_DDL)
     synced = 0
     with conn.transaction():
-        conn.execute("create schema if not exists marts")
         # One publisher at a time; readers keep seeing the old rows until commit.
         conn.execute("select pg_advisory_xact_lock(hashtext('sangkien-publish'))")
         _, since = last_publication(conn)

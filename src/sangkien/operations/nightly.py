@@ -60,9 +60,9 @@ def on_night_failure(context: Mapping[str, Any]) -> None:
     notifiers = notifiers_from_env()
     try:
         from sangkien.operations.schema import ensure_operations_schema
-        from sangkien.warehouse.connection import connect
+        from sangkien.warehouse.connection import LOADER, connect
 
-        with connect(autocommit=True, connect_timeout=10) as conn:
+        with connect(autocommit=True, connect_timeout=10, role=LOADER) as conn:
             ensure_operations_schema(conn)
             raise_alerts(conn, [alert], notifiers)
     except Exception as exc:

@@ -28,7 +28,8 @@ create unique index if not exists alert_night_kind_unit_uq
 -- `quality.publication` (the gate's decisions, read by `status`) is created by the
 -- gate itself: sangkien.gate.publish.PUBLICATION_DDL.
 
--- The contract's readers see quality; the pipeline's login writes the alerts.
+-- The contract's readers see quality; the loader (a night's outcomes) and the
+-- transformer (the gate's decisions) write the alerts.
 -- (Tables created after roles.sql ran are not covered by its "all tables" grants.)
 do $$
 begin
@@ -38,7 +39,8 @@ begin
         grant usage, select on sequence quality.alert_alert_id_seq to sangkien_loader;
     end if;
     if exists (select from pg_roles where rolname = 'sangkien_transformer') then
-        grant select on quality.alert to sangkien_transformer;
+        grant select, insert, update on quality.alert to sangkien_transformer;
+        grant usage, select on sequence quality.alert_alert_id_seq to sangkien_transformer;
     end if;
     if exists (select from pg_roles where rolname = 'sangkien_analyst') then
         grant select on quality.alert to sangkien_analyst;

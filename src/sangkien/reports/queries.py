@@ -250,7 +250,9 @@ def _unit_filter(alias: str, units: list[str] | None) -> sql.Composable:
 
 def read_snapshot(dsn: str, business_date: date, units: list[str] | None = None) -> Snapshot:
     """Read what the reports of `business_date` show; detail only for `units` (None: all)."""
-    with psycopg.connect(dsn) as conn:
+    from sangkien.warehouse.connection import REPORTER, connect
+
+    with connect(dsn, role=REPORTER) as conn:
         conn.read_only = True
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         with conn.transaction():

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sangkien.warehouse.connection import TRANSFORMER
+
 PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 
 # dbt keeps global state (flags, adapters): one invocation at a time per process.
@@ -107,6 +109,7 @@ class DbtConnection:
             "SANGKIEN_DBT_PASSWORD": self.password,
             "SANGKIEN_DBT_DBNAME": self.dbname,
             "SANGKIEN_DBT_SSLMODE": self.sslmode,
+            "SANGKIEN_DBT_ROLE": TRANSFORMER,
         }
 
 

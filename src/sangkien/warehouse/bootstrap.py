@@ -1,9 +1,11 @@
 """Create the schemas, tables and roles the pipeline needs, idempotently.
 
 The DDL is applied only when it changed since the last bootstrap (its hash is
-kept in `quality.bootstrap`), so the nightly run can call this cheaply, even
-as a login that may not create schemas. Roles are created only by a role that
-may create them (the administrator, at install time).
+kept in `quality.bootstrap`), so the nightly run can call this cheaply to check
+that the warehouse is installed. Applying it takes the administrator (at install
+or upgrade time, `sangkien db bootstrap`): the pipeline's roles may not create
+schemas, and a night that finds the schema missing or out of date stops with
+`BootstrapRequired` instead of failing half-way.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ def _sql(name: str) -> str:
     return resources.files("sangkien.warehouse").joinpath(name).read_text("utf-8")
 
 
+class BootstrapRequired(RuntimeError):
+    """The warehouse's schema is missing or older than this code."""
+
+
 def _can_create_roles(conn: psycopg.Connection) -> bool:
     row = conn.execute(
         "select rolsuper or rolcreaterole from pg_roles where rolname = current_user"
@@ -30,29 +36,47 @@ def _can_create_roles(conn: psycopg.Connection) -> bool:
 def bootstrap(conn: psycopg.Connection) -> bool:
     """Apply the schema (and roles where allowed); return whether anything ran."""
     schema, roles = _sql("schema.sql"), _sql("roles.sql")
+    operations = resources.files("sangkien.operations").joinpath("operations.sql").read_text()
     with_roles = _can_create_roles(conn)
-    digest = hashlib.sha256((schema + (roles if with_roles else "")).encode()).hexdigest()
+    # The tables' digest says "installed" to the pipeline's roles; the administrator's
+    # also covers the roles and grants.
+    tables_digest = hashlib.sha256((schema + operations).encode()).hexdigest()
+    digest = hashlib.sha256((schema + operations + roles).encode()).hexdigest()
     if (
         conn.execute("select to_regclass('quality.bootstrap')").fetchone()[0]
         and conn.execute(  # type: ignore[index]
-            "select 1 from quality.bootstrap where schema_sha256 = %s", (digest,)
+            "select 1 from quality.bootstrap where schema_sha256 = %s",
+            (digest if with_roles else tables_digest,),
         ).fetchone()
     ):
         return False
+    may_create = conn.execute(
+        "select has_database_privilege(current_user, current_database(), 'CREATE')"
+    ).fetchone()[0]  # type: ignore[index]
+    if not (with_roles or may_create):
+        raise BootstrapRequired(
+            "the warehouse schema is missing or older than this version of sangkien: "
+            "run `sangkien db bootstrap` with the administrator's DSN "
+            "(SANGKIEN_WAREHOUSE_ADMIN_DSN), then rerun the night"
+        )
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
         conn.execute(schema)  # type: ignore[arg-type]
+        conn.execute(
+            "create table if not exists quality.bootstrap ("
+            " schema_sha256 text primary key, applied_at timestamptz not null default now())"
+        )
         if with_roles:
             conn.execute(roles)  # type: ignore[arg-type]
             from sangkien.warehouse.row_security import apply_row_security
 
             apply_row_security(conn)
+        from sangkien.operations.schema import ensure_operations_schema
+
+        ensure_operations_schema(conn)
         conn.execute(
-            "create table if not exists quality.bootstrap ("
-            " schema_sha256 text primary key, applied_at timestamptz not null default now())"
-        )
-        conn.execute(
-            "insert into quality.bootstrap (schema_sha256) values (%s) on conflict do nothing",
-            (digest,),
+            "insert into quality.bootstrap (schema_sha256) values (%s), (%s)"
+            " on conflict do nothing",
+            (tables_digest, digest if with_roles else tables_digest),
         )
     return True

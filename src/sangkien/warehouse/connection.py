@@ -1,8 +1,17 @@
-"""Which warehouse to talk to, and a connection to it.
+"""Which warehouse to talk to, as whom, and a connection to it.
 
-In order: `SANGKIEN_WAREHOUSE_DSN`; the Airflow connection `sangkien_warehouse`
-(as Airflow exposes it in `AIRFLOW_CONN_SANGKIEN_WAREHOUSE`); otherwise the
-private local cluster of this checkout, started on demand.
+The pipeline's login, in order: `SANGKIEN_WAREHOUSE_DSN`; the Airflow connection
+`sangkien_warehouse` (as Airflow exposes it in `AIRFLOW_CONN_SANGKIEN_WAREHOUSE`);
+otherwise the private local cluster of this checkout, started on demand, whose
+pipeline login is made like a deployment's (no superuser, member of the
+pipeline's roles).
+
+Each step works as one of the contract's roles, never as the login itself:
+landing as `sangkien_loader`, dbt and publication as `sangkien_transformer`,
+reports as `sangkien_reporter` (`connect(role=...)` sets the session's role at
+start-up, so the step has that role's privileges only and what it creates is
+owned by that role). Administration (`sangkien db bootstrap`, `grant-province`)
+uses `SANGKIEN_WAREHOUSE_ADMIN_DSN`, or the local cluster's administrator.
 """
 
 from __future__ import annotations
@@ -40,22 +49,77 @@ def _airflow_connection_uri() -> str | None:
     return uri
 
 
+LOADER = "sangkien_loader"
+TRANSFORMER = "sangkien_transformer"
+ANALYST = "sangkien_analyst"
+REPORTER = "sangkien_reporter"
+#: The roles the pipeline's login must be a member of.
+PIPELINE_ROLES = (LOADER, TRANSFORMER, REPORTER)
+
+
+class WarehouseRoleError(RuntimeError):
+    """The login may not take the role a step works as."""
+
+
+def _local_cluster():  # type: ignore[no-untyped-def]
+    from sangkien.warehouse.local_cluster import LocalCluster
+
+    return LocalCluster(STATE_DIR / "postgres")
+
+
 def warehouse_dsn() -> str:
-    """The libpq connection string of the warehouse, starting the local one if needed."""
+    """The pipeline login's connection string, starting the local cluster if needed."""
     dsn = load_settings().warehouse_dsn or _airflow_connection_uri()
     if dsn:
         return dsn
-    from sangkien.warehouse.local_cluster import LocalCluster
-
-    return LocalCluster(STATE_DIR / "postgres").up()
+    return _local_cluster().pipeline_dsn()
 
 
-def connect(dsn: str | None = None, **kwargs: object) -> psycopg.Connection:
+def admin_dsn() -> str:
+    """The administrator's connection string: for installing and granting, never nightly."""
+    dsn = os.environ.get("SANGKIEN_WAREHOUSE_ADMIN_DSN")
+    if dsn:
+        return dsn
+    if load_settings().warehouse_dsn or _airflow_connection_uri():
+        # A deployment without a separate admin DSN: its one login must do.
+        return warehouse_dsn()
+    return _local_cluster().up()
+
+
+def role_url(dsn: str, role: str) -> str:
+    """`dsn` as a URL whose sessions start as `role` (for SQLAlchemy-based tools)."""
+    from urllib.parse import quote
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = {k: str(v) for k, v in conninfo_to_dict(dsn).items()}
+    user, password = params.pop("user", ""), params.pop("password", "")
+    host, port = params.pop("host", "127.0.0.1"), params.pop("port", "5432")
+    dbname = params.pop("dbname", "")
+    params["options"] = f"{params.get('options', '')} -c role={role}".strip()
+    credentials = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+    query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
+    return f"postgresql://{credentials}@{host}:{port}/{quote(dbname, safe='')}?{query}"
+
+
+def connect(
+    dsn: str | None = None, *, role: str | None = None, **kwargs: object
+) -> psycopg.Connection:
+    """A connection in Vietnam's time zone; with `role`, a session working as that role."""
     import psycopg
 
-    return psycopg.connect(
-        dsn or warehouse_dsn(),
-        application_name="sangkien",
-        options="-c timezone=Asia/Ho_Chi_Minh",
-        **kwargs,  # type: ignore[arg-type]
-    )
+    options = "-c timezone=Asia/Ho_Chi_Minh" + (f" -c role={role}" if role else "")
+    try:
+        return psycopg.connect(
+            dsn or warehouse_dsn(),
+            application_name="sangkien",
+            options=options,
+            **kwargs,  # type: ignore[arg-type]
+        )
+    except psycopg.OperationalError as exc:
+        if role and "permission denied to set role" in str(exc):
+            raise WarehouseRoleError(
+                f"the warehouse login may not work as {role}: as the administrator, run "
+                f"'grant {role} to <login>' (see SECURITY.md, 'Roles')"
+            ) from None
+        raise

@@ -28,6 +28,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 SUPERUSER = "sangkien_admin"
+#: The login the pipeline runs as (no superuser), as in a deployment.
+PIPELINE_LOGIN = "sangkien_pipeline"
 DATABASE = "sangkien"
 FALLBACK_OS_USER = "sangkien-pg"
 
@@ -102,10 +104,13 @@ class ClusterInfo:
     port: int
     password: str
     bin_dir: str
+    #: Generated on first use (clusters made before the pipeline login have none).
+    pipeline_password: str | None = None
 
     def dsn(self, database: str = DATABASE, user: str = SUPERUSER) -> str:
+        password = self.pipeline_password if user == PIPELINE_LOGIN else self.password
         return (
-            f"postgresql://{quote(user)}:{quote(self.password)}@127.0.0.1:{self.port}/"
+            f"postgresql://{quote(user)}:{quote(password or '')}@127.0.0.1:{self.port}/"
             f"{quote(database)}"
         )
 
@@ -158,6 +163,29 @@ class LocalCluster:
         if info is None:
             raise ClusterError(f"no local cluster in {self.root}: run 'sangkien db up'")
         return info.dsn()
+
+    def pipeline_dsn(self, database: str = DATABASE) -> str:
+        """The pipeline login's DSN on `database`, made (with the schema) if missing."""
+        import psycopg
+
+        from sangkien.warehouse.bootstrap import bootstrap
+        from sangkien.warehouse.connection import PIPELINE_ROLES
+        from sangkien.warehouse.logins import ensure_pipeline_login, pipeline_login_ready
+
+        self.up()
+        info = self._load_info()
+        assert info is not None
+        if info.pipeline_password is None:
+            info.pipeline_password = secrets.token_urlsafe(18)
+            self._save_info(info)
+            fresh = True
+        else:
+            fresh = False
+        with psycopg.connect(info.dsn(database), autocommit=True) as conn:
+            bootstrap(conn)
+            if fresh or not pipeline_login_ready(conn, PIPELINE_LOGIN, PIPELINE_ROLES):
+                ensure_pipeline_login(conn, PIPELINE_LOGIN, info.pipeline_password)
+        return info.dsn(database, user=PIPELINE_LOGIN)
 
     # -- internals -------------------------------------------------------
     def _load_info(self) -> ClusterInfo | None:

@@ -19,9 +19,21 @@ $$;
 create schema if not exists staging;
 create schema if not exists intermediate;
 create schema if not exists marts;
+-- dbt builds the published models here; the gate audits them before `marts`.
+create schema if not exists marts_candidate;
+
+-- Near-duplicate titles use pg_trgm where the server has it (dbt falls back to SQL).
+do $$
+begin
+    create extension if not exists pg_trgm;
+exception when others then
+    raise notice 'pg_trgm is not available: %', sqlerrm;
+end
+$$;
 
 -- Nobody reads or writes by default.
-revoke all on schema raw, quality, restricted, staging, intermediate, marts from public;
+revoke all on schema raw, quality, restricted, staging, intermediate, marts, marts_candidate
+    from public;
 
 -- The loader lands feeds: raw and the delivery bookkeeping in quality.
 grant usage on schema raw, quality to sangkien_loader;
@@ -29,14 +41,52 @@ grant select, insert, update, delete on all tables in schema raw to sangkien_loa
 grant select, insert, update, delete on quality.delivery, quality.rejected_row,
     quality.warning, quality.night_outcome to sangkien_loader;
 grant usage, select on all sequences in schema quality to sangkien_loader;
+grant select on quality.bootstrap to sangkien_loader, sangkien_transformer, sangkien_reporter;
 
 -- The transformer (dbt) reads what was landed and owns every model it builds.
 grant usage on schema raw to sangkien_transformer;
 grant select on all tables in schema raw to sangkien_transformer;
-grant usage, create on schema quality, staging, intermediate, marts, restricted
-    to sangkien_transformer;
+grant usage, create on schema quality, staging, intermediate, marts, marts_candidate,
+    restricted to sangkien_transformer;
 grant select on all tables in schema quality to sangkien_transformer;
 
 -- Analysts and the report writer read the published statistics and quality.
 grant usage on schema marts, quality to sangkien_analyst, sangkien_reporter;
 grant select on all tables in schema marts, quality to sangkien_analyst, sangkien_reporter;
+-- ... including the tables dbt and the publisher create later (publication re-grants too).
+alter default privileges for role sangkien_transformer in schema marts, quality
+    grant select on tables to sangkien_analyst, sangkien_reporter;
+
+-- What dbt and the publisher made before they worked as the transformer role
+-- belongs to the login that ran them: hand it over, so the next build may replace it.
+do $$
+declare
+    item record;
+begin
+    for item in
+        select c.oid::regclass as name,
+            case c.relkind when 'v' then 'view' when 'm' then 'materialized view' else 'table' end
+                as kind
+        from pg_class as c
+        inner join pg_namespace as n on n.oid = c.relnamespace
+        where c.relkind in ('r', 'p', 'v', 'm')
+            and c.relispartition is false
+            and pg_get_userbyid(c.relowner) <> 'sangkien_transformer'
+            and (
+                n.nspname in ('staging', 'intermediate', 'marts', 'marts_candidate', 'restricted')
+                or (n.nspname = 'quality'
+                    and c.relname in ('unit_freshness', 'duplicate_link', 'publication'))
+            )
+    loop
+        execute format('alter %s %s owner to sangkien_transformer', item.kind, item.name);
+    end loop;
+    for item in
+        select p.oid::regprocedure as name
+        from pg_proc as p
+        inner join pg_namespace as n on n.oid = p.pronamespace
+        where n.nspname = 'intermediate' and pg_get_userbyid(p.proowner) <> 'sangkien_transformer'
+    loop
+        execute format('alter function %s owner to sangkien_transformer', item.name);
+    end loop;
+end
+$$;

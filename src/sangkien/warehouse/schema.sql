@@ -41,6 +41,8 @@ create table if not exists quality.delivery (
 create unique index if not exists delivery_current_uq
     on quality.delivery (unit_code, business_date) where status = 'loaded';
 create index if not exists delivery_unit_date_idx on quality.delivery (unit_code, business_date, delivery_id);
+-- Who landed it: the loader's role (the pipeline never lands as a superuser).
+alter table quality.delivery add column if not exists loaded_by text not null default current_user;
 
 create table if not exists quality.rejected_row (
     delivery_id bigint not null references quality.delivery (delivery_id),
