@@ -315,7 +315,7 @@ def _load(
             problems = _manifest_mismatch(manifest, meta["sha256"], result.rows_received)
             if problems:
                 raise _Incomplete("; ".join(problems))
-            result.rows_superseded = _drop_superseded(conn, delivery_id)
+            result.rows_superseded = _drop_superseded(conn, delivery_id, unit)
             result.rows_published = published - result.rows_superseded
             _copy_rows(
                 conn,
@@ -404,18 +404,21 @@ def _record_incomplete(
     )
 
 
-def _drop_superseded(conn: psycopg.Connection, delivery_id: int) -> int:
+def _drop_superseded(conn: psycopg.Connection, delivery_id: int, unit_code: str) -> int:
     """Within a delivery the latest `updated_at`, then the later line, wins (contract §4a)."""
     cursor = conn.execute(
+        # The unit names the partition (a ctid is only unique within one).
         """delete from raw.initiative_row r
            using (
-               select ctid, row_number() over (
+               select tableoid, ctid, row_number() over (
                    partition by record_id order by updated_at desc nulls last, line_number desc
                ) as version_rank
-               from raw.initiative_row where delivery_id = %(id)s
+               from raw.initiative_row where unit_code = %(unit)s and delivery_id = %(id)s
            ) ranked
-           where r.delivery_id = %(id)s and r.ctid = ranked.ctid and ranked.version_rank > 1""",
-        {"id": delivery_id},
+           where r.unit_code = %(unit)s and r.delivery_id = %(id)s
+               and r.tableoid = ranked.tableoid and r.ctid = ranked.ctid
+               and ranked.version_rank > 1""",
+        {"id": delivery_id, "unit": unit_code},
     )
     return cursor.rowcount
 

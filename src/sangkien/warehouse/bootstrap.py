@@ -14,6 +14,7 @@ import hashlib
 from importlib import resources
 
 import psycopg
+from psycopg import sql
 
 _LOCK_KEY = 7_425_113  # one bootstrap at a time across concurrent tasks
 
@@ -33,6 +34,28 @@ def _can_create_roles(conn: psycopg.Connection) -> bool:
     return bool(row and row[0])
 
 
+def _partition_raw(conn: psycopg.Connection) -> None:
+    """One partition of `raw.initiative_row` per reporting unit, and a default one."""
+    partitioned = conn.execute(
+        "select relkind = 'p' from pg_class where oid = 'raw.initiative_row'::regclass"
+    ).fetchone()[0]  # type: ignore[index]
+    if not partitioned:
+        return  # made before partitioning: left as it is
+    from sangkien.reference import reporting_units
+
+    for code in reporting_units():
+        conn.execute(
+            sql.SQL(
+                "create table if not exists raw.{} partition of raw.initiative_row"
+                " for values in ({})"
+            ).format(sql.Identifier(f"initiative_row_{code.lower()}"), sql.Literal(code))
+        )
+    conn.execute(
+        "create table if not exists raw.initiative_row_default"
+        " partition of raw.initiative_row default"
+    )
+
+
 def bootstrap(conn: psycopg.Connection) -> bool:
     """Apply the schema (and roles where allowed); return whether anything ran."""
     schema, roles = _sql("schema.sql"), _sql("roles.sql")
@@ -40,8 +63,11 @@ def bootstrap(conn: psycopg.Connection) -> bool:
     with_roles = _can_create_roles(conn)
     # The tables' digest says "installed" to the pipeline's roles; the administrator's
     # also covers the roles and grants.
-    tables_digest = hashlib.sha256((schema + operations).encode()).hexdigest()
-    digest = hashlib.sha256((schema + operations + roles).encode()).hexdigest()
+    from sangkien.reference import reporting_units
+
+    tables = schema + operations + ",".join(reporting_units())  # a new unit: a new partition
+    tables_digest = hashlib.sha256(tables.encode()).hexdigest()
+    digest = hashlib.sha256((tables + roles).encode()).hexdigest()
     if (
         conn.execute("select to_regclass('quality.bootstrap')").fetchone()[0]
         and conn.execute(  # type: ignore[index]
@@ -62,6 +88,7 @@ def bootstrap(conn: psycopg.Connection) -> bool:
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
         conn.execute(schema)  # type: ignore[arg-type]
+        _partition_raw(conn)
         conn.execute(
             "create table if not exists quality.bootstrap ("
             " schema_sha256 text primary key, applied_at timestamptz not null default now())"

@@ -109,7 +109,11 @@ create table if not exists raw.initiative_row (
     submitted_at timestamptz,
     updated_at timestamptz,
     is_deleted boolean not null
-);
+) partition by list (unit_code);
+-- One partition per reporting unit (made by the bootstrap from the reference data)
+-- and a default one: a unit's task writes, supersedes and is read in its own
+-- partition, and the replay's streams never share an index (docs/scaling.md).
+-- A warehouse made before partitioning keeps its plain table; both work.
 -- Keyed pseudonyms of the authors (sangkien.feeds.pseudonyms): no key in the database.
 alter table raw.initiative_row add column if not exists author_keys text;
 create index if not exists initiative_row_delivery_idx on raw.initiative_row (delivery_id);
