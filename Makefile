@@ -38,6 +38,11 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not found and cannot be installed: the browser test will be skipped"; fi; }
 
+# The national-scale benchmark, not part of `make test` (tens of minutes at scale 1):
+# writes bench/RESULTS.md. BENCH_ARGS="--scale 0.05" for a quick rehearsal.
+bench: setup
+	$(VENV)/bin/python bench/national_scale.py $(BENCH_ARGS)
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

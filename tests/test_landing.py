@@ -290,6 +290,22 @@ def test_within_a_delivery_the_latest_update_then_the_later_line_wins(db, landin
     assert delivery_counts(db) == [(D3, "loaded", 4, 2, 0, 2)]
 
 
+def test_each_units_rows_land_in_its_own_partition(db, landing) -> None:
+    write_delivery(landing, "P38", D3, [row(record_id="A"), row(record_id="A", title="Sau")])
+    write_delivery(landing, "P01", D3, [row(record_id="H", unit_code="P01")])
+    land(db, landing, D3, "P38")
+    land(db, landing, D3, "P01")
+    where = db.execute(
+        "select tableoid::regclass::text, count(*) from raw.initiative_row group by 1"
+    ).fetchall()
+    assert sorted(where) == [("raw.initiative_row_p01", 1), ("raw.initiative_row_p38", 1)]
+    # One partition per reporting unit of the reference data, and a default one.
+    partitions = db.execute(
+        "select count(*) from pg_inherits where inhparent = 'raw.initiative_row'::regclass"
+    ).fetchone()[0]
+    assert partitions == 82 + 1
+
+
 def test_a_run_never_loads_a_delivery_dated_after_its_night(db, landing) -> None:
     write_delivery(landing, "P38", D1, [row(record_id="A")])
     write_delivery(landing, "P38", D3, [row(record_id="C")])

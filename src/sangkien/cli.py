@@ -133,7 +133,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from sangkien.publishing import GateBlocked
 
     try:
-        failed = replay(args.date_from, args.date_to, progress=sys.stderr.isatty())
+        failed = replay(
+            args.date_from, args.date_to, workers=args.workers, progress=sys.stderr.isatty()
+        )
     except GateBlocked as exc:
         print(f"replay {args.date_from}..{args.date_to}: {exc}", file=sys.stderr)
         return 4
@@ -190,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("replay", help="load a range of nights in one go, then publish once")
     rep.add_argument("--from", dest="date_from", type=_date, required=True)
     rep.add_argument("--to", dest="date_to", type=_date, required=True)
+    rep.add_argument(
+        "--workers", type=int, default=2, help="units landed at once (default 2: one per core)"
+    )
     rep.set_defaults(func=cmd_replay)
 
     rebuild = sub.add_parser(

@@ -174,35 +174,34 @@ def replay(
     one (`run_night` each date); only the per-night run log differs. Returns the
     units that failed.
     """
-    from sangkien.landing.unit_night import land_unit_range
-    from sangkien.registry import load_registry
-    from sangkien.warehouse.connection import LOADER, connect
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     if date_to < date_from:
         raise ValueError(f"--to {date_to} is before --from {date_from}")
     units = prepare_night(date_to)
-    settings = load_settings()
-    sources = load_registry(settings.sources_dir)
     failed: list[str] = []
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(units), unit="unit", desc=f"landing {date_from}..{date_to}")
-
-    def land(unit: str) -> None:
-        try:
-            with connect(autocommit=True, role=LOADER) as conn:
-                land_unit_range(conn, sources[unit], date_from, date_to, settings.landing_dir)
-        except Exception as exc:  # one unit never stops the others
-            log.error("%s failed: %s", unit, exc)
-            failed.append(unit)
-        finally:
+    # Processes, not threads: parsing and checking rows is Python work, and the GIL
+    # would hold two threads to one core. The biggest units start first, so that
+    # no large unit is left running alone at the end.
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
+        futures = {
+            pool.submit(_land_range, unit, date_from, date_to): unit
+            for unit in _largest_first(units, load_settings().landing_dir)
+        }
+        for future in as_completed(futures):
+            problem = future.result()
+            if problem:  # one unit never stops the others
+                log.error("%s failed: %s", futures[future], problem)
+                failed.append(futures[future])
             if bar is not None:
                 bar.update()
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(land, units))
     if bar is not None:
         bar.close()
     if publish:
@@ -210,6 +209,34 @@ def replay(
 
         transform_and_publish(date_to)
     return sorted(failed)
+
+
+def _land_range(unit: str, date_from: date, date_to: date) -> str | None:
+    """Land one unit's nights (in a worker process); the error, if it failed."""
+    from sangkien.landing.unit_night import land_unit_range
+    from sangkien.registry import Source
+    from sangkien.warehouse.connection import LOADER, connect
+
+    settings = load_settings()
+    try:
+        source = Source.from_file(settings.sources_dir / f"{unit}.yml")
+        with connect(autocommit=True, role=LOADER) as conn:
+            land_unit_range(conn, source, date_from, date_to, settings.landing_dir)
+    except Exception as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def _largest_first(units: list[str], landing_dir: Path) -> list[str]:
+    """Units by the bytes waiting in their landing folders, largest first."""
+
+    def size(unit: str) -> int:
+        total = 0
+        for folder in (landing_dir / unit).glob("*/"):
+            total += sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+        return total
+
+    return sorted(units, key=size, reverse=True)
 
 
 def run_night(

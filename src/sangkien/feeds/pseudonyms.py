@@ -10,7 +10,6 @@ Rotating the key means replaying the landing (docs in SECURITY.md).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import secrets
@@ -50,6 +49,5 @@ def author_keys(
     for position, name in enumerate(names):
         member = ids[position] if position < len(ids) and ids[position] else None
         identity = f"id:{member}" if member else f"name:{_normal_name(name)}"
-        digest = hmac.new(key, f"{unit_code}|{identity}".encode(), hashlib.sha256)
-        keys.append(digest.hexdigest()[:32])
+        keys.append(hmac.digest(key, f"{unit_code}|{identity}".encode(), "sha256").hex()[:32])
     return ";".join(keys)
