@@ -286,7 +286,15 @@ def naive_landing(dsn: str, night_set: list[Delivery]) -> tuple[int, float]:
     for d in night_set:
         encoding = {"utf-8-nfd": "utf-8", "utf-16": "utf-16"}.get(d.encoding, d.encoding)
         if d.fmt == "csv":
-            frame = pd.read_csv(d.data_file, dtype=str, encoding=encoding, keep_default_na=False)
+            # The naive way drops what it cannot read, silently.
+            frame = pd.read_csv(
+                d.data_file,
+                dtype=str,
+                encoding=encoding,
+                encoding_errors="replace",
+                keep_default_na=False,
+                on_bad_lines="skip",
+            )
         elif d.fmt == "json":
             payload = json.loads(d.data_file.read_text("utf-8"))
             records = payload.get("records", payload) if isinstance(payload, dict) else payload
