@@ -443,12 +443,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md")
     args = parser.parse_args(argv)
-
-    from sangkien.night import replay
-    from sangkien.publishing import transform_and_publish
-    from sangkien.transform import build_models
-    from sangkien.warehouse.local_cluster import LocalCluster
-
     phases: list[Phase] = []
     results: dict[str, Any] = {
         "when": datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -457,6 +451,19 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "workers": args.workers,
     }
+    try:
+        return _run(args, phases, results)
+    finally:
+        # Whatever happens, what was measured is kept.
+        (BENCH_DIR / "results.json").write_text(json.dumps(results, default=str, indent=2))
+
+
+def _run(args: argparse.Namespace, phases: list[Phase], results: dict[str, Any]) -> int:
+    from sangkien.night import replay
+    from sangkien.publishing import transform_and_publish
+    from sangkien.transform import build_models
+    from sangkien.warehouse.local_cluster import LocalCluster
+
     cluster = LocalCluster(BENCH_DIR / "postgres")
     cluster.up()
     feeds = BENCH_DIR / f"feeds-{args.scale}-{args.seed}"
@@ -543,7 +550,6 @@ def main(argv: list[str] | None = None) -> int:
     text = render(results, phases)
     args.results.write_text(text, encoding="utf-8")
     print("\n" + text)
-    (BENCH_DIR / "results.json").write_text(json.dumps(results, default=str, indent=2))
     return 0
 
 

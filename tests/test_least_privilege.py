@@ -80,7 +80,7 @@ def test_a_night_lands_builds_and_publishes_without_any_superuser(
                where c.relkind in ('r', 'v', 'm', 'p')
                  and (n.nspname in ('staging', 'intermediate', 'marts_candidate', 'marts',
                                     'restricted')
-                      or c.relname in ('unit_freshness', 'duplicate_link', 'publication'))"""
+                      or c.relname in ('unit_freshness', 'duplicate_link'))"""
         ).fetchall()
     )
     assert "marts.fct_initiative" in owners and "restricted.initiative_detail" in owners

@@ -94,9 +94,8 @@ def test_the_screen_shows_outcomes_freshness_and_alerts(three_nights: psycopg.Co
 
 
 def test_the_gate_decision_and_the_last_published_night(three_nights: psycopg.Connection) -> None:
-    from sangkien.gate.publish import PUBLICATION_DDL, record_blocked
+    from sangkien.gate.publish import record_blocked
 
-    three_nights.execute(PUBLICATION_DDL)
     # What `publish` records for a good night (it needs built models to run itself).
     three_nights.execute(
         """insert into quality.publication (business_date, published, decided_at)

@@ -207,3 +207,16 @@ def test_a_full_rebuild_gives_the_same_published_tables(
     nightly = fingerprint(db)
     assert main(["rebuild", "--date", D3.isoformat()]) == 0
     assert fingerprint(db) == nightly
+
+    # An old, published delivery is altered behind the pipeline's back. The nightly
+    # gate checks what changed since the last publication, so the night passes...
+    db.execute(
+        "update raw.initiative_row set is_confidential = true, summary = 'x' where record_id = 'A0'"
+    )
+    run_night(D3)
+    # ...while a rebuild audits everything, and refuses to publish.
+    assert main(["rebuild", "--date", D3.isoformat()]) == 4
+    assert fingerprint(db) == nightly
+    assert db.execute(
+        "select failed_checks, units_involved from quality.publication where not published"
+    ).fetchall() == [(["no_confidential_summary_stored"], ["P38"])]

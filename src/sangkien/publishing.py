@@ -40,14 +40,17 @@ def _dsn() -> str:
     return warehouse_dsn()
 
 
-def _gate(suite: str, business_date: date) -> None:
+def _gate(suite: str, business_date: date, *, full_audit: bool = False) -> None:
     from sangkien.gate.publish import record_blocked
     from sangkien.gate.runner import run_suite
     from sangkien.operations import gate_blocked_alert, raise_alerts
     from sangkien.warehouse.connection import TRANSFORMER, connect, role_url
 
     dsn = _dsn()
-    result = run_suite(suite, role_url(dsn, TRANSFORMER))
+    # Nightly the checks look at what changed since the last publication; a full
+    # audit (a rebuild) at everything.
+    scope = {"sangkien__full_audit": "on"} if full_audit else {}
+    result = run_suite(suite, role_url(dsn, TRANSFORMER, **scope))
     if result.success:
         log.info("%s", result.message())
         return
@@ -60,8 +63,8 @@ def _gate(suite: str, business_date: date) -> None:
     raise GateBlocked(message)
 
 
-def check_landing(business_date: date) -> None:
-    _gate("landing", business_date)
+def check_landing(business_date: date, *, full_audit: bool = False) -> None:
+    _gate("landing", business_date, full_audit=full_audit)
 
 
 def build(business_date: date, *, full_refresh: bool = False) -> Any:
@@ -75,8 +78,8 @@ def build(business_date: date, *, full_refresh: bool = False) -> Any:
     return result
 
 
-def check_models(business_date: date) -> None:
-    _gate("models", business_date)
+def check_models(business_date: date, *, full_audit: bool = False) -> None:
+    _gate("models", business_date, full_audit=full_audit)
 
 
 def publish_night(business_date: date, *, full: bool = False) -> Any:
@@ -130,9 +133,9 @@ def transform_and_publish(
 
     `timings`, when given, receives the seconds each step took."""
     steps: list[tuple[str, Callable[[], object]]] = [
-        ("check_landing", lambda: check_landing(business_date)),
+        ("check_landing", lambda: check_landing(business_date, full_audit=full_refresh)),
         ("build_models", lambda: build(business_date, full_refresh=full_refresh)),
-        ("check_models", lambda: check_models(business_date)),
+        ("check_models", lambda: check_models(business_date, full_audit=full_refresh)),
         ("publish", lambda: publish_night(business_date, full=full_refresh)),
     ]
     blocked: GateBlocked | None = None

@@ -5,6 +5,12 @@ Two suites, reviewed in diffs like any code:
 - `landing`: the night's landed rows in `raw` and `quality`, right after landing;
 - `models`: the candidate statistics (`marts_candidate`) before they are published.
 
+Each night checks what changed since the last publication, so that its cost
+follows the night, not the history: the landing suite the deliveries loaded since
+then, `records_match_raw` the records the models changed since then. A session
+with `sangkien.full_audit = on` (`sangkien rebuild`) checks everything, as does
+the first night (nothing published yet).
+
 A check is blocking unless marked otherwise. Every query returns the violating
 rows with a `unit_code` column where one applies, so that a failure names the
 units involved. `meta` carries the contract clauses and reason codes a check
@@ -26,6 +32,30 @@ class Check:
     blocking: bool = True
 
 
+#: The deliveries loaded since the last publication (all of them for a full audit).
+RECENT_DELIVERIES = """(
+    select delivery_id from quality.delivery
+    where loaded_at > case
+        when current_setting('sangkien.full_audit', true) = 'on' then '-infinity'::timestamptz
+        else coalesce(
+            (select max(decided_at) from quality.publication where published), '-infinity')
+    end
+)"""
+#: The records the models changed since the last publication (all for a full audit).
+CHANGED_KEYS = """(
+    select initiative_key from intermediate.int_records__change_log
+    where changed_at > case
+        when current_setting('sangkien.full_audit', true) = 'on' then '-infinity'::timestamptz
+        else coalesce(
+            (select max(changes_through) from quality.publication where published), '-infinity')
+    end
+    union
+    -- A full audit also looks for landed records the models never saw.
+    select unit_code || ':' || record_id from raw.initiative_row
+    where current_setting('sangkien.full_audit', true) = 'on'
+        or not exists (select from quality.publication where published)
+)"""
+
 LANDING_CHECKS: tuple[Check, ...] = (
     Check(
         "delivery_counts_reconcile",
@@ -45,9 +75,10 @@ LANDING_CHECKS: tuple[Check, ...] = (
         "published_rows_are_in_raw",
         "A loaded delivery's rows_published equals its rows in raw.initiative_row.",
         """select d.unit_code, d.delivery_id from quality.delivery d
-           left join (select delivery_id, count(*) as n from raw.initiative_row
-                      group by delivery_id) r using (delivery_id)
-           where d.status in ('loaded', 'replaced') and d.rows_published <> coalesce(r.n, 0)""",
+           where d.status in ('loaded', 'replaced') and d.delivery_id in {recent_deliveries}
+             and d.rows_published <> (
+                 select count(*) from raw.initiative_row r
+                 where r.unit_code = d.unit_code and r.delivery_id = d.delivery_id)""",
         {"contract": "feed-v1 §4a"},
     ),
     Check(
@@ -56,7 +87,8 @@ LANDING_CHECKS: tuple[Check, ...] = (
         """select d.unit_code, d.delivery_id from quality.delivery d
            left join (select delivery_id, count(distinct line_number) as n
                       from quality.rejected_row group by delivery_id) q using (delivery_id)
-           where d.status in ('loaded', 'replaced') and d.rows_rejected <> coalesce(q.n, 0)""",
+           where d.status in ('loaded', 'replaced') and d.delivery_id in {recent_deliveries}
+             and d.rows_rejected <> coalesce(q.n, 0)""",
         {
             "contract": "feed-v1 §4",
             "reason_codes": [
@@ -75,6 +107,7 @@ LANDING_CHECKS: tuple[Check, ...] = (
         "one_version_per_record_and_delivery",
         "Within a delivery a record appears once (superseded versions removed).",
         """select unit_code, delivery_id, record_id from raw.initiative_row
+           where delivery_id in {recent_deliveries}
            group by unit_code, delivery_id, record_id having count(*) > 1""",
         {"contract": "feed-v1 §4a"},
     ),
@@ -89,14 +122,15 @@ LANDING_CHECKS: tuple[Check, ...] = (
         "no_confidential_summary_stored",
         "No confidential initiative keeps a summary.",
         """select unit_code, record_id from raw.initiative_row
-           where is_confidential and summary is not null""",
+           where delivery_id in {recent_deliveries} and is_confidential and summary is not null""",
         {"contract": "feed-v1 §4", "warning_codes": ["CONFIDENTIAL_CONTENT"]},
     ),
     Check(
         "stored_rows_are_complete",
         "Stored (non-tombstone) rows have every required value.",
         """select unit_code, record_id from raw.initiative_row
-           where not is_deleted and (title is null or solution_type is null or field is null
+           where delivery_id in {recent_deliveries} and not is_deleted
+             and (title is null or solution_type is null or field is null
                or participant_group is null or authors is null or effect_summary is null
                or applied_on is null or recognition_level is null or review_status is null
                or submitted_at is null)""",
@@ -175,17 +209,24 @@ MODEL_CHECKS: tuple[Check, ...] = (
     Check(
         "records_match_raw",
         "Every record of the current deliveries is in fct_initiative, and nothing else.",
-        """with current_records as (
-               select distinct r.unit_code, r.unit_code || ':' || r.record_id as initiative_key
-               from raw.initiative_row r
-               join quality.delivery d using (delivery_id)
+        """with changed as (
+               select initiative_key, split_part(initiative_key, ':', 1) as unit_code,
+                      substr(initiative_key, strpos(initiative_key, ':') + 1) as record_id
+               from {changed_keys} k
+           ),
+           current_records as (
+               select distinct c.initiative_key
+               from changed c
+               join raw.initiative_row r
+                   on r.unit_code = c.unit_code and r.record_id = c.record_id
+               join quality.delivery d on d.delivery_id = r.delivery_id
                where d.status = 'loaded'
            )
-           select coalesce(c.unit_code, f.unit_code) as unit_code,
-                  coalesce(c.initiative_key, f.initiative_key) as initiative_key
-           from current_records c
-           full join {candidate}.fct_initiative f using (initiative_key)
-           where c.initiative_key is null or f.initiative_key is null""",
+           select c.unit_code, c.initiative_key
+           from changed c
+           left join current_records r using (initiative_key)
+           left join {candidate}.fct_initiative f using (initiative_key)
+           where (r.initiative_key is null) <> (f.initiative_key is null)""",
         {"contract": "feed-v1 §4a"},
     ),
     Check(

@@ -36,19 +36,7 @@ WHOLE_TABLES = (
 KEYED_TABLES = {"fct_initiative": "initiative_key"}
 CHANGE_LOG = "intermediate.int_records__change_log"
 
-PUBLICATION_DDL = """
-create table if not exists quality.publication (
-    publication_id bigint generated always as identity primary key,
-    business_date date not null,
-    published boolean not null,
-    failed_checks text[] not null default '{}',
-    units_involved text[] not null default '{}',
-    message text,
-    -- The change-log watermark this publication brought marts up to.
-    changes_through timestamptz,
-    decided_at timestamptz not null default now()
-)
-"""
+# `quality.publication` is made at install time (operations/operations.sql).
 
 
 @dataclass
@@ -95,7 +83,6 @@ def last_publication(conn: psycopg.Connection) -> tuple[date | None, datetime | 
 
 def publish(conn: psycopg.Connection, business_date: date, *, full: bool = False) -> Publication:
     """Copy the audited candidate into `marts` in one transaction."""
-    conn.execute(PUBLICATION_DDL)
     synced = 0
     with conn.transaction():
         # One publisher at a time; readers keep seeing the old rows until commit.
@@ -145,7 +132,6 @@ def record_blocked(
     message: str,
 ) -> Publication:
     """Remember that the gate kept `marts` as it was for this night."""
-    conn.execute(PUBLICATION_DDL)
     conn.execute(
         """insert into quality.publication (business_date, published, failed_checks,
                units_involved, message) values (%s, false, %s, %s, %s)""",

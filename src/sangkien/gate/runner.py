@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sangkien.gate.checks import LANDING_CHECKS, MODEL_CHECKS, Check
+from sangkien.gate.checks import (
+    CHANGED_KEYS,
+    LANDING_CHECKS,
+    MODEL_CHECKS,
+    RECENT_DELIVERIES,
+    Check,
+)
 from sangkien.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -69,7 +75,12 @@ class SuiteResult:
 
 def expectation_query(check: Check, anchor: tuple[str, str]) -> str:
     """The check's SQL as GX runs it: `{batch}` names the suite's anchor table."""
-    body = check.query.replace("{candidate}", CANDIDATE_SCHEMA).strip()
+    body = (
+        check.query.replace("{candidate}", CANDIDATE_SCHEMA)
+        .replace("{recent_deliveries}", RECENT_DELIVERIES)
+        .replace("{changed_keys}", CHANGED_KEYS)
+        .strip()
+    )
     # The checks read several tables; the (unused) CTE ties the query to the batch.
     # GX aliases `{batch}` itself unless the query has a join (then the author must).
     alias = " as anchor" if re.search(r"\bjoin\b", body, re.IGNORECASE) else ""

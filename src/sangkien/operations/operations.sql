@@ -25,8 +25,19 @@ create table if not exists quality.alert (
 create unique index if not exists alert_night_kind_unit_uq
     on quality.alert (business_date, kind, coalesce(unit_code, ''));
 
--- `quality.publication` (the gate's decisions, read by `status`) is created by the
--- gate itself: sangkien.gate.publish.PUBLICATION_DDL.
+-- The gate's decisions (read by `status`, and by the gate to scope its checks to
+-- what changed since the last publication).
+create table if not exists quality.publication (
+    publication_id bigint generated always as identity primary key,
+    business_date date not null,
+    published boolean not null,
+    failed_checks text[] not null default '{}',
+    units_involved text[] not null default '{}',
+    message text,
+    -- The change-log watermark this publication brought marts up to.
+    changes_through timestamptz,
+    decided_at timestamptz not null default now()
+);
 
 -- The contract's readers see quality; the loader (a night's outcomes) and the
 -- transformer (the gate's decisions) write the alerts.
@@ -39,14 +50,17 @@ begin
         grant usage, select on sequence quality.alert_alert_id_seq to sangkien_loader;
     end if;
     if exists (select from pg_roles where rolname = 'sangkien_transformer') then
+        grant select, insert on quality.publication to sangkien_transformer;
+        grant usage, select on sequence quality.publication_publication_id_seq
+            to sangkien_transformer;
         grant select, insert, update on quality.alert to sangkien_transformer;
         grant usage, select on sequence quality.alert_alert_id_seq to sangkien_transformer;
     end if;
     if exists (select from pg_roles where rolname = 'sangkien_analyst') then
-        grant select on quality.alert to sangkien_analyst;
+        grant select on quality.alert, quality.publication to sangkien_analyst;
     end if;
     if exists (select from pg_roles where rolname = 'sangkien_reporter') then
-        grant select on quality.alert to sangkien_reporter;
+        grant select on quality.alert, quality.publication to sangkien_reporter;
     end if;
 end
 $$;

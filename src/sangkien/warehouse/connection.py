@@ -86,8 +86,9 @@ def admin_dsn() -> str:
     return _local_cluster().up()
 
 
-def role_url(dsn: str, role: str) -> str:
-    """`dsn` as a URL whose sessions start as `role` (for SQLAlchemy-based tools)."""
+def role_url(dsn: str, role: str, **settings: str) -> str:
+    """`dsn` as a URL whose sessions start as `role`, with `settings` (`name=value`
+    run-time parameters; for SQLAlchemy-based tools)."""
     from urllib.parse import quote
 
     from psycopg.conninfo import conninfo_to_dict
@@ -96,7 +97,9 @@ def role_url(dsn: str, role: str) -> str:
     user, password = params.pop("user", ""), params.pop("password", "")
     host, port = params.pop("host", "127.0.0.1"), params.pop("port", "5432")
     dbname = params.pop("dbname", "")
-    params["options"] = f"{params.get('options', '')} -c role={role}".strip()
+    wanted = {"role": role} | {name.replace("__", "."): value for name, value in settings.items()}
+    extra = " ".join(f"-c {name}={value}" for name, value in wanted.items())
+    params["options"] = f"{params.get('options', '')} {extra}".strip()
     credentials = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
     query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
     return f"postgresql://{credentials}@{host}:{port}/{quote(dbname, safe='')}?{query}"

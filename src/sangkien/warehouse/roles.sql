@@ -75,7 +75,7 @@ begin
             and (
                 n.nspname in ('staging', 'intermediate', 'marts', 'marts_candidate', 'restricted')
                 or (n.nspname = 'quality'
-                    and c.relname in ('unit_freshness', 'duplicate_link', 'publication'))
+                    and c.relname in ('unit_freshness', 'duplicate_link'))
             )
     loop
         execute format('alter %s %s owner to sangkien_transformer', item.kind, item.name);
