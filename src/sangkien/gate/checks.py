@@ -32,9 +32,11 @@ class Check:
     blocking: bool = True
 
 
-#: The deliveries loaded since the last publication (all of them for a full audit).
-RECENT_DELIVERIES = """(
-    select delivery_id from quality.delivery
+#: The deliveries loaded since the last publication (all of them for a full audit),
+#: as `recent (unit_code, delivery_id, status, ...)`: computed first (materialized),
+#: then each is checked through its own partition's index.
+RECENT_DELIVERIES = """recent as materialized (
+    select * from quality.delivery
     where loaded_at > case
         when current_setting('sangkien.full_audit', true) = 'on' then '-infinity'::timestamptz
         else coalesce(
@@ -74,8 +76,9 @@ LANDING_CHECKS: tuple[Check, ...] = (
     Check(
         "published_rows_are_in_raw",
         "A loaded delivery's rows_published equals its rows in raw.initiative_row.",
-        """select d.unit_code, d.delivery_id from quality.delivery d
-           where d.status in ('loaded', 'replaced') and d.delivery_id in {recent_deliveries}
+        """with {recent_deliveries}
+           select d.unit_code, d.delivery_id from recent d
+           where d.status in ('loaded', 'replaced')
              and d.rows_published <> (
                  select count(*) from raw.initiative_row r
                  where r.unit_code = d.unit_code and r.delivery_id = d.delivery_id)""",
@@ -84,11 +87,12 @@ LANDING_CHECKS: tuple[Check, ...] = (
     Check(
         "rejected_rows_are_itemised",
         "A loaded delivery's rows_rejected equals its distinct rejected lines in quality.",
-        """select d.unit_code, d.delivery_id from quality.delivery d
-           left join (select delivery_id, count(distinct line_number) as n
-                      from quality.rejected_row group by delivery_id) q using (delivery_id)
-           where d.status in ('loaded', 'replaced') and d.delivery_id in {recent_deliveries}
-             and d.rows_rejected <> coalesce(q.n, 0)""",
+        """with {recent_deliveries}
+           select d.unit_code, d.delivery_id from recent d
+           where d.status in ('loaded', 'replaced')
+             and d.rows_rejected <> (
+                 select count(distinct q.line_number) from quality.rejected_row q
+                 where q.delivery_id = d.delivery_id)""",
         {
             "contract": "feed-v1 §4",
             "reason_codes": [
@@ -106,9 +110,15 @@ LANDING_CHECKS: tuple[Check, ...] = (
     Check(
         "one_version_per_record_and_delivery",
         "Within a delivery a record appears once (superseded versions removed).",
-        """select unit_code, delivery_id, record_id from raw.initiative_row
-           where delivery_id in {recent_deliveries}
-           group by unit_code, delivery_id, record_id having count(*) > 1""",
+        # Delivery by delivery (lateral): each reads one partition through its index.
+        """with {recent_deliveries}
+           select d.unit_code, d.delivery_id, v.record_id
+           from recent d
+           cross join lateral (
+               select r.record_id from raw.initiative_row r
+               where r.unit_code = d.unit_code and r.delivery_id = d.delivery_id
+               group by r.record_id having count(*) > 1
+           ) v""",
         {"contract": "feed-v1 §4a"},
     ),
     Check(
@@ -121,19 +131,34 @@ LANDING_CHECKS: tuple[Check, ...] = (
     Check(
         "no_confidential_summary_stored",
         "No confidential initiative keeps a summary.",
-        """select unit_code, record_id from raw.initiative_row
-           where delivery_id in {recent_deliveries} and is_confidential and summary is not null""",
+        """with {recent_deliveries}
+           select d.unit_code, v.record_id
+           from recent d
+           cross join lateral (
+               select r.record_id from raw.initiative_row r
+               where r.unit_code = d.unit_code and r.delivery_id = d.delivery_id
+                 and r.is_confidential and r.summary is not null
+               offset 0  -- kept per delivery, not flattened into a scan of all of raw
+           ) v""",
         {"contract": "feed-v1 §4", "warning_codes": ["CONFIDENTIAL_CONTENT"]},
     ),
     Check(
         "stored_rows_are_complete",
         "Stored (non-tombstone) rows have every required value.",
-        """select unit_code, record_id from raw.initiative_row
-           where delivery_id in {recent_deliveries} and not is_deleted
-             and (title is null or solution_type is null or field is null
-               or participant_group is null or authors is null or effect_summary is null
-               or applied_on is null or recognition_level is null or review_status is null
-               or submitted_at is null)""",
+        """with {recent_deliveries}
+           select d.unit_code, v.record_id
+           from recent d
+           cross join lateral (
+               select r.record_id from raw.initiative_row r
+               where r.unit_code = d.unit_code and r.delivery_id = d.delivery_id
+                 and not r.is_deleted
+                 and (r.title is null or r.solution_type is null or r.field is null
+                      or r.participant_group is null or r.authors is null
+                      or r.effect_summary is null or r.applied_on is null
+                      or r.recognition_level is null or r.review_status is null
+                      or r.submitted_at is null)
+               offset 0
+           ) v""",
         {"contract": "feed-v1 §3, §4", "reason_codes": ["MISSING_REQUIRED"]},
     ),
 )
@@ -143,8 +168,10 @@ MODEL_CHECKS: tuple[Check, ...] = (
     Check(
         "initiative_keys_unique",
         "fct_initiative has one row per initiative_key.",
-        """select min(unit_code) as unit_code, initiative_key from {candidate}.fct_initiative
-           group by initiative_key having count(*) > 1""",
+        """select min(f.unit_code) as unit_code, f.initiative_key
+           from {candidate}.fct_initiative f
+           where f.initiative_key in (select initiative_key from {changed_keys} k)
+           group by f.initiative_key having count(*) > 1""",
         {"contract": "warehouse-v1 fct_initiative; feed-v1 §4a"},
     ),
     Check(

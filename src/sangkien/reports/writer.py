@@ -27,6 +27,7 @@ from sangkien.reports.national import build_national_report
 from sangkien.reports.province import UnitReport, build_unit_report
 from sangkien.reports.queries import read_snapshot
 from sangkien.reports.spreadsheets import write_csv, write_xlsx
+from sangkien.reports.tables import Table
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,33 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def _write_xlsx_file(tables: list[Table], path: Path) -> None:
+    _atomic(path, lambda p: write_xlsx(tables, p))
+
+
+def _write_spreadsheets(jobs: list[tuple[list[Table], Path]]) -> None:
+    """Write the XLSX files, on every core when there are many: openpyxl is pure
+    Python, and the provinces' lists (every rejected and duplicate submission
+    since the start) grow with the programme."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    workers = min(4, os.cpu_count() or 1)
+    # A daemonic process (some executors' workers) may not start processes.
+    if len(jobs) >= 8 and workers > 1 and not multiprocessing.current_process().daemon:
+        spawn = multiprocessing.get_context("spawn")
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
+                for done in [pool.submit(_write_xlsx_file, *job) for job in jobs]:
+                    done.result()  # a failure fails the reports, as it would in sequence
+            return
+        except BrokenProcessPool as exc:  # a host that cannot spawn: write them here
+            log.warning("writing the spreadsheets in this process: %s", exc)
+    for tables, path in jobs:
+        _write_xlsx_file(tables, path)
+
+
 def _write_text(path: Path, text: str) -> None:
     _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
 
@@ -119,13 +147,15 @@ def write_reports(
     wanted = list(snapshot.units) if units is None else list(dict.fromkeys(units))
 
     written: dict[str, UnitReportFiles] = {}
+    spreadsheets: list[tuple[list[Table], Path]] = []
     for code in wanted:
         report = build_unit_report(snapshot, code)
         files = unit_report_files(day_dir, code, business_date)
         _write_text(files.html, render_unit_html(report, files, generated_at))
         _atomic(files.csv, lambda p, report=report: write_csv(report.tables, p))
-        _atomic(files.xlsx, lambda p, report=report: write_xlsx(report.tables, p))
+        spreadsheets.append((list(report.tables), files.xlsx))
         written[code] = files
+    _write_spreadsheets(spreadsheets)
 
     hrefs = {
         code: files.html.relative_to(day_dir).as_posix()

@@ -110,6 +110,8 @@ class DbtConnection:
             "SANGKIEN_DBT_DBNAME": self.dbname,
             "SANGKIEN_DBT_SSLMODE": self.sslmode,
             "SANGKIEN_DBT_ROLE": TRANSFORMER,
+            # JIT compiles for seconds on any plan over a big table, dbt's tests too.
+            "PGOPTIONS": "-c jit=off",
         }
 
 
