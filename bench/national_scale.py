@@ -160,12 +160,16 @@ def link_set(target: Path, chosen: list[Delivery]) -> Path:
     """A landing area of hard links to `chosen` (instant, no copy; links are not symlinks)."""
     shutil.rmtree(target, ignore_errors=True)
     for d in chosen:
-        folder = target / d.unit / d.night.isoformat()
-        folder.mkdir(parents=True)
-        for item in d.folder.iterdir():
-            if item.is_file():
-                os.link(item, folder / item.name)
+        link_delivery(target, d)
     return target
+
+
+def link_delivery(target: Path, d: Delivery) -> None:
+    folder = target / d.unit / d.night.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    for item in d.folder.iterdir():
+        if item.is_file() and not (folder / item.name).exists():
+            os.link(item, folder / item.name)
 
 
 def unit_encodings() -> dict[str, str]:
@@ -212,13 +216,6 @@ class Warehouse:
     def scalar(self, query: str) -> Any:
         with psycopg.connect(self.admin_dsn) as conn:
             return conn.execute(query).fetchone()[0]  # type: ignore[index]
-
-    def fingerprint(self) -> dict[str, int]:
-        with psycopg.connect(self.admin_dsn) as conn:
-            return {
-                table: conn.execute(f"select count(*) from marts.{table}").fetchone()[0]  # type: ignore[index]
-                for table in ("fct_initiative", "fct_unit_daily", "rpt_unit_ranking")
-            }
 
 
 # --------------------------------------------------------------------------- phases
@@ -276,9 +273,9 @@ def naive_landing(dsn: str, night_set: list[Delivery]) -> tuple[int, float]:
     import sqlalchemy
 
     from sangkien.simulate.profiles import ALL_COLUMNS
-    from sangkien.warehouse.connection import role_url
+    from sangkien.warehouse.connection import TRANSFORMER, role_url
 
-    engine = sqlalchemy.create_engine(role_url(dsn, "sangkien_transformer"))
+    engine = sqlalchemy.create_engine(role_url(dsn, TRANSFORMER))
     with engine.begin() as conn:
         conn.exec_driver_sql("drop table if exists staging.naive_initiative_row")
     rows = 0
@@ -535,7 +532,7 @@ def _run(args: argparse.Namespace, phases: list[Phase], results: dict[str, Any])
     with phase("peak night on the full history", phases):
         full.use(sets / "history", all_sources, reports)
         for d in night_set:  # the night arrives in the landing area
-            link_set_add(sets / "history", d)
+            link_delivery(sets / "history", d)
         results["night_full"] = timed_night(peak)
     results["night_ratio"] = results["night_full"]["total"] / results["night_empty"]["total"]
 
@@ -554,14 +551,6 @@ def _run(args: argparse.Namespace, phases: list[Phase], results: dict[str, Any])
     args.results.write_text(text, encoding="utf-8")
     print("\n" + text)
     return 0
-
-
-def link_set_add(target: Path, d: Delivery) -> None:
-    folder = target / d.unit / d.night.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
-    for item in d.folder.iterdir():
-        if item.is_file() and not (folder / item.name).exists():
-            os.link(item, folder / item.name)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from sangkien.settings import STATE_DIR
-
 
 def _date(text: str) -> date:
     try:
@@ -18,21 +16,15 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
 
 
-def _local_cluster():  # type: ignore[no-untyped-def]
-    from sangkien.warehouse.local_cluster import LocalCluster
-
-    return LocalCluster(STATE_DIR / "postgres")
-
-
 def cmd_db(args: argparse.Namespace) -> int:
     from sangkien.settings import load_settings
-    from sangkien.warehouse.connection import redact
+    from sangkien.warehouse.connection import local_cluster, redact
 
     external = load_settings().warehouse_dsn
     if external and args.action in ("up", "down", "status"):
         print(f"SANGKIEN_WAREHOUSE_DSN is set: using {redact(external)} (no local cluster)")
         return 0
-    cluster = _local_cluster()
+    cluster = local_cluster()
     if args.action == "up":
         cluster.up()
         print(cluster.status())

@@ -9,7 +9,6 @@ steps without a scheduler.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -255,7 +254,9 @@ def run_night(
     `only_units` re-runs those units' night alone (the others are left as they are).
     `timings`, when given, receives the seconds each step took (the DAG's task names).
     """
-    clock = _StepClock(timings)
+    from sangkien.publishing import StepClock
+
+    clock = StepClock(timings)
     units = prepare_night(business_date)
     clock.lap("prepare")
     if only_units:
@@ -283,17 +284,3 @@ def run_night(
 
         summary.reports_dir = transform_and_publish(business_date, timings=timings)
     return summary
-
-
-class _StepClock:
-    """Seconds per step into `timings` (nothing when it is None)."""
-
-    def __init__(self, timings: dict[str, float] | None) -> None:
-        self.timings = timings
-        self.started = time.perf_counter()
-
-    def lap(self, step: str) -> None:
-        now = time.perf_counter()
-        if self.timings is not None:
-            self.timings[step] = now - self.started
-        self.started = now

@@ -114,6 +114,20 @@ def write_night_reports(business_date: date, *, with_docs: bool = True) -> Path 
     return Path(index.directory)
 
 
+class StepClock:
+    """Seconds per step into `timings` (nothing when it is None)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.started = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[step] = now - self.started
+        self.started = now
+
+
 def run_step(step: str, business_date: date) -> None:
     """One step by name: what each post-landing task of the DAG runs."""
     steps = {
@@ -138,19 +152,17 @@ def transform_and_publish(
         ("check_models", lambda: check_models(business_date, full_audit=full_refresh)),
         ("publish", lambda: publish_night(business_date, full=full_refresh)),
     ]
+    clock = StepClock(timings)
     blocked: GateBlocked | None = None
     try:
         for name, step in steps:
-            started = time.perf_counter()
             step()
-            if timings is not None:
-                timings[name] = time.perf_counter() - started
+            clock.lap(name)
     except GateBlocked as exc:
         blocked = exc
-    started = time.perf_counter()
+        clock.lap("blocked")  # the step that blocked, until it did
     reports = write_night_reports(business_date)
-    if timings is not None:
-        timings["write_reports"] = time.perf_counter() - started
+    clock.lap("write_reports")
     if blocked:
         raise blocked
     return reports

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sangkien.warehouse.connection import TRANSFORMER
+from sangkien.warehouse.connection import SESSION_SETTINGS, TRANSFORMER, session_options
 
 PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 
@@ -110,8 +110,8 @@ class DbtConnection:
             "SANGKIEN_DBT_DBNAME": self.dbname,
             "SANGKIEN_DBT_SSLMODE": self.sslmode,
             "SANGKIEN_DBT_ROLE": TRANSFORMER,
-            # JIT compiles for seconds on any plan over a big table, dbt's tests too.
-            "PGOPTIONS": "-c jit=off",
+            # The pipeline's session settings, for dbt's tests too (libpq reads it).
+            "PGOPTIONS": session_options(**SESSION_SETTINGS),
         }
 
 

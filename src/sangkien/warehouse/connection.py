@@ -57,16 +57,23 @@ REPORTER = "sangkien_reporter"
 PIPELINE_ROLES = (LOADER, TRANSFORMER, REPORTER)
 
 
-#: JIT compiles for seconds whenever a plan's estimated cost is high, which the
-#: checks' and reports' plans are on big tables however few rows they touch.
-_NO_JIT = "-c jit=off"
+#: Settings of every pipeline session (psycopg, GX, dbt). JIT compiles for seconds
+#: whenever a plan's estimated cost is high, which the checks', tests' and reports'
+#: plans are on big tables however few rows they touch.
+SESSION_SETTINGS = {"jit": "off"}
+
+
+def session_options(**settings: str) -> str:
+    """libpq `options` setting these run-time parameters (`-c name=value ...`)."""
+    return " ".join(f"-c {name}={value}" for name, value in settings.items())
 
 
 class WarehouseRoleError(RuntimeError):
     """The login may not take the role a step works as."""
 
 
-def _local_cluster():  # type: ignore[no-untyped-def]
+def local_cluster():  # type: ignore[no-untyped-def]
+    """This checkout's private cluster (`.sangkien/postgres`)."""
     from sangkien.warehouse.local_cluster import LocalCluster
 
     return LocalCluster(STATE_DIR / "postgres")
@@ -77,7 +84,7 @@ def warehouse_dsn() -> str:
     dsn = load_settings().warehouse_dsn or _airflow_connection_uri()
     if dsn:
         return dsn
-    return _local_cluster().pipeline_dsn()
+    return local_cluster().pipeline_dsn()
 
 
 def admin_dsn() -> str:
@@ -88,7 +95,7 @@ def admin_dsn() -> str:
     if load_settings().warehouse_dsn or _airflow_connection_uri():
         # A deployment without a separate admin DSN: its one login must do.
         return warehouse_dsn()
-    return _local_cluster().up()
+    return local_cluster().up()
 
 
 def role_url(dsn: str, role: str, **settings: str) -> str:
@@ -102,11 +109,9 @@ def role_url(dsn: str, role: str, **settings: str) -> str:
     user, password = params.pop("user", ""), params.pop("password", "")
     host, port = params.pop("host", "127.0.0.1"), params.pop("port", "5432")
     dbname = params.pop("dbname", "")
-    wanted = {"role": role, "jit": "off"} | {
-        name.replace("__", "."): value for name, value in settings.items()
-    }
-    extra = " ".join(f"-c {name}={value}" for name, value in wanted.items())
-    params["options"] = f"{params.get('options', '')} {extra}".strip()
+    extra = {name.replace("__", "."): value for name, value in settings.items()}
+    wanted = session_options(role=role, **SESSION_SETTINGS, **extra)
+    params["options"] = f"{params.get('options', '')} {wanted}".strip()
     credentials = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
     query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
     return f"postgresql://{credentials}@{host}:{port}/{quote(dbname, safe='')}?{query}"
@@ -118,7 +123,9 @@ def connect(
     """A connection in Vietnam's time zone; with `role`, a session working as that role."""
     import psycopg
 
-    options = f"-c timezone=Asia/Ho_Chi_Minh {_NO_JIT}" + (f" -c role={role}" if role else "")
+    options = session_options(
+        timezone="Asia/Ho_Chi_Minh", **SESSION_SETTINGS, **({"role": role} if role else {})
+    )
     try:
         return psycopg.connect(
             dsn or warehouse_dsn(),
