@@ -49,6 +49,7 @@ PUBLISHED_TABLES = (
     "marts.rpt_target_attainment",
     "marts.rpt_programme_progress",
     "marts.rpt_breakdown",
+    "marts.rpt_unit_participants",
     "quality.duplicate_link",
     "quality.unit_freshness",
     "restricted.initiative_detail",

@@ -13,6 +13,7 @@
 -- depends_on: {{ ref('qa_duplicate_link') }}
 -- depends_on: {{ ref('rst_initiative_detail') }}
 -- depends_on: {{ ref('int_records__change_log') }}
+-- depends_on: {{ ref('rpt_unit_participants') }}
 
 with
 
@@ -27,7 +28,9 @@ final as (
     select
         delivery_id,
         unit_code,
-        business_date
+        business_date,
+        -- the build's start: tells the next build this one finished
+        '{{ run_started_at.isoformat() }}'::timestamptz as built_at
 
     from current_deliveries
 

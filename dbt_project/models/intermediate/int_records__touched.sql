@@ -52,33 +52,32 @@ previous_deliveries as (
 
 ),
 
-previous_versions as (
-
-    select
-        record_rows.unit_code,
-        record_rows.record_id,
-        record_rows.title,
-        record_rows.authors,
-        record_rows.submitted_at,
-        row_number() over (
-            partition by record_rows.unit_code, record_rows.record_id
-            order by record_rows.delivery_business_date desc
-        ) as recency_rank
-
-    from record_rows
-    inner join touched_records
-        on record_rows.unit_code = touched_records.unit_code
-        and record_rows.record_id = touched_records.record_id
-    inner join previous_deliveries
-        on record_rows.delivery_id = previous_deliveries.delivery_id
-    where not record_rows.is_deleted
-
-),
-
+-- Record by record (lateral, through raw's (unit_code, record_id) index): the
+-- night's few thousand records, not a sort of the whole history.
 previous_attributes as (
 
-    select * from previous_versions
-    where recency_rank = 1
+    select
+        touched_records.unit_code,
+        touched_records.record_id,
+        previous_version.title,
+        previous_version.authors,
+        previous_version.submitted_at
+
+    from touched_records
+    cross join lateral (
+        select
+            record_rows.title,
+            record_rows.authors,
+            record_rows.submitted_at
+
+        from record_rows
+        where record_rows.unit_code = touched_records.unit_code
+            and record_rows.record_id = touched_records.record_id
+            and not record_rows.is_deleted
+            and record_rows.delivery_id in (select delivery_id from previous_deliveries)
+        order by record_rows.delivery_business_date desc
+        limit 1
+    ) as previous_version
 
 ),
 {%- endif %}

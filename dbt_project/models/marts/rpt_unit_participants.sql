@@ -10,33 +10,14 @@ units as (
 
 ),
 
-initiatives as (
-
-    select unit_code, status, author_keys from {{ ref('fct_initiative') }}
-    where status <> 'withdrawn' and author_keys is not null
-
-),
-
-author_records as (
-
-    select
-        initiatives.unit_code,
-        initiatives.status,
-        author_key
-
-    from initiatives
-    cross join lateral unnest(string_to_array(initiatives.author_keys, ';')) as author_key
-
-),
-
 counted as (
 
     select
         unit_code,
-        count(distinct author_key) as participants,
-        count(distinct author_key) filter (where status = 'valid') as valid_participants
+        count(*) as participants,
+        count(*) filter (where valid_records > 0) as valid_participants
 
-    from author_records
+    from {{ ref('int_unit_authors__counts') }}
     group by unit_code
 
 ),

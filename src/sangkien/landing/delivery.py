@@ -37,6 +37,8 @@ from sangkien.landing.folders import DeliveryFolder, UnsafePath, check_inside, s
 
 _RAW_COLUMNS = ("delivery_id", "unit_code", "business_date", *STORED_COLUMNS, "author_keys")
 _AUTHORS, _AUTHOR_IDS = STORED_COLUMNS.index("authors"), STORED_COLUMNS.index("author_ids")
+#: Up to this many rejected rows or warnings are inserted (pipelined), past it COPY'd.
+_FEW_ROWS = 200
 
 
 @dataclass
@@ -71,6 +73,12 @@ class _Spool:
 
     def __bool__(self) -> bool:
         return bool(self._rows) or self._file is not None
+
+    def few(self, at_most: int) -> list[tuple[Any, ...]] | None:
+        """The rows, when they are in memory and no more than `at_most`; else None."""
+        if self._file is None and len(self._rows) <= at_most:
+            return self._rows
+        return None
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         if self._file is not None:
@@ -242,19 +250,25 @@ def _load(
     meta["encoding"] = codec
     try:
         with conn.transaction():
-            # One loader per unit at a time (CLI and scheduler may overlap).
-            conn.execute("select pg_advisory_xact_lock(hashtext('sangkien-unit-' || %s))", (unit,))
-            conn.execute(
-                """update quality.delivery set status = 'replaced', replaced_at = now()
-                   where unit_code = %s and business_date = %s and status = 'loaded'""",
-                (unit, folder.business_date),
-            )
             columns = ", ".join(meta)
-            delivery_id = conn.execute(
-                f"insert into quality.delivery ({columns}, status) "
-                f"values ({', '.join(['%s'] * len(meta))}, 'loaded') returning delivery_id",
-                list(meta.values()),
-            ).fetchone()[0]  # type: ignore[index]
+            # Three statements, one round trip: a replay lands tens of thousands of
+            # deliveries, and waiting on each statement was a large part of it.
+            with conn.pipeline():
+                # One loader per unit at a time (CLI and scheduler may overlap).
+                conn.execute(
+                    "select pg_advisory_xact_lock(hashtext('sangkien-unit-' || %s))", (unit,)
+                )
+                conn.execute(
+                    """update quality.delivery set status = 'replaced', replaced_at = now()
+                       where unit_code = %s and business_date = %s and status = 'loaded'""",
+                    (unit, folder.business_date),
+                )
+                inserted = conn.execute(
+                    f"insert into quality.delivery ({columns}, status) "
+                    f"values ({', '.join(['%s'] * len(meta))}, 'loaded') returning delivery_id",
+                    list(meta.values()),
+                )
+            delivery_id = inserted.fetchone()[0]  # type: ignore[index]
             result.delivery_id = delivery_id
             prefix = (delivery_id, unit, folder.business_date)
             key = pseudonym_key()
@@ -315,8 +329,6 @@ def _load(
             problems = _manifest_mismatch(manifest, meta["sha256"], result.rows_received)
             if problems:
                 raise _Incomplete("; ".join(problems))
-            result.rows_superseded = _drop_superseded(conn, delivery_id, unit)
-            result.rows_published = published - result.rows_superseded
             _copy_rows(
                 conn,
                 "quality.rejected_row",
@@ -336,18 +348,8 @@ def _load(
                 ("delivery_id", "unit_code", "line_number", "warning_code", "detail"),
                 warnings,
             )
-            conn.execute(
-                """update quality.delivery set rows_received = %s, rows_published = %s,
-                       rows_rejected = %s, rows_superseded = %s, loaded_at = now()
-                   where delivery_id = %s""",
-                (
-                    result.rows_received,
-                    result.rows_published,
-                    result.rows_rejected,
-                    result.rows_superseded,
-                    delivery_id,
-                ),
-            )
+            result.rows_superseded = _drop_superseded_and_count(conn, result, published)
+            result.rows_published = published - result.rows_superseded
     except _Incomplete as exc:
         return _record_incomplete(conn, result, meta, str(exc))
     except UnreadableFile as exc:
@@ -404,23 +406,43 @@ def _record_incomplete(
     )
 
 
-def _drop_superseded(conn: psycopg.Connection, delivery_id: int, unit_code: str) -> int:
-    """Within a delivery the latest `updated_at`, then the later line, wins (contract §4a)."""
-    cursor = conn.execute(
+def _drop_superseded_and_count(
+    conn: psycopg.Connection, result: DeliveryResult, copied: int
+) -> int:
+    """Remove the rows superseded within the delivery and write its counts; return
+    how many were superseded. Within a delivery the latest `updated_at`, then the
+    later line, wins (contract §4a)."""
+    row = conn.execute(
         # The unit names the partition (a ctid is only unique within one).
-        """delete from raw.initiative_row r
-           using (
-               select tableoid, ctid, row_number() over (
-                   partition by record_id order by updated_at desc nulls last, line_number desc
-               ) as version_rank
-               from raw.initiative_row where unit_code = %(unit)s and delivery_id = %(id)s
-           ) ranked
-           where r.unit_code = %(unit)s and r.delivery_id = %(id)s
-               and r.tableoid = ranked.tableoid and r.ctid = ranked.ctid
-               and ranked.version_rank > 1""",
-        {"id": delivery_id, "unit": unit_code},
-    )
-    return cursor.rowcount
+        """with superseded as (
+               delete from raw.initiative_row r
+               using (
+                   select tableoid, ctid, row_number() over (
+                       partition by record_id order by updated_at desc nulls last, line_number desc
+                   ) as version_rank
+                   from raw.initiative_row where unit_code = %(unit)s and delivery_id = %(id)s
+               ) ranked
+               where r.unit_code = %(unit)s and r.delivery_id = %(id)s
+                   and r.tableoid = ranked.tableoid and r.ctid = ranked.ctid
+                   and ranked.version_rank > 1
+               returning 1
+           ),
+           dropped as (select count(*)::integer as n from superseded)
+           update quality.delivery set rows_received = %(received)s,
+               rows_published = %(copied)s - dropped.n, rows_rejected = %(rejected)s,
+               rows_superseded = dropped.n, loaded_at = now()
+           from dropped
+           where delivery_id = %(id)s
+           returning rows_superseded""",
+        {
+            "id": result.delivery_id,
+            "unit": result.unit_code,
+            "received": result.rows_received,
+            "copied": copied,
+            "rejected": result.rows_rejected,
+        },
+    ).fetchone()
+    return int(row[0])  # type: ignore[index]
 
 
 def _copy_rows(
@@ -431,8 +453,14 @@ def _copy_rows(
     COPY FROM into them for any role that does not bypass it, as the loader does not."""
     if not rows:
         return
-    buffer = f"copy_{table.replace('.', '_')}"
     listed = ", ".join(columns)
+    few = rows.few(_FEW_ROWS)
+    if few is not None:  # most deliveries: a handful of rows, one round trip
+        conn.cursor().executemany(
+            f"insert into {table} ({listed}) values ({', '.join(['%s'] * len(columns))})", few
+        )
+        return
+    buffer = f"copy_{table.replace('.', '_')}"
     conn.execute(
         f"create temporary table if not exists {buffer} as select {listed} from {table}"
         " with no data"

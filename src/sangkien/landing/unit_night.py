@@ -134,8 +134,8 @@ def land_unit_range(
                 detail,
             )
         )
-        record_outcome(conn, outcomes[-1])
         night += timedelta(days=1)
+    record_outcomes(conn, outcomes)
     failed = [o for o in outcomes if o.outcome == "failed"]
     if failed:
         raise UnitNightFailed(
@@ -165,8 +165,12 @@ def _load_one(
 
 def record_outcome(conn: psycopg.Connection, outcome: UnitOutcome) -> None:
     """Upsert the unit's outcome; a rerun that found nothing new keeps the first answer."""
-    loaded = outcome.loaded
-    conn.execute(
+    record_outcomes(conn, [outcome])
+
+
+def record_outcomes(conn: psycopg.Connection, outcomes: list[UnitOutcome]) -> None:
+    """`record_outcome` for many nights, pipelined (a replay records one per night)."""
+    conn.cursor().executemany(
         """insert into quality.night_outcome as o (business_date, unit_code, outcome,
                deliveries_loaded, rows_received, rows_published, rows_rejected, detail)
            values (%s, %s, %s, %s, %s, %s, %s, %s)
@@ -177,14 +181,17 @@ def record_outcome(conn: psycopg.Connection, outcome: UnitOutcome) -> None:
                recorded_at = now()
            where excluded.outcome not in ('unchanged', 'no_delivery')
               or o.outcome in ('failed', 'no_delivery', 'unchanged')""",
-        (
-            outcome.business_date,
-            outcome.unit_code,
-            outcome.outcome,
-            len(loaded),
-            sum(d.rows_received for d in loaded),
-            sum(d.rows_published for d in loaded),
-            sum(d.rows_rejected for d in loaded),
-            outcome.detail,
-        ),
+        [
+            (
+                outcome.business_date,
+                outcome.unit_code,
+                outcome.outcome,
+                len(outcome.loaded),
+                sum(d.rows_received for d in outcome.loaded),
+                sum(d.rows_published for d in outcome.loaded),
+                sum(d.rows_rejected for d in outcome.loaded),
+                outcome.detail,
+            )
+            for outcome in outcomes
+        ],
     )

@@ -27,7 +27,6 @@ from sangkien.reports.national import build_national_report
 from sangkien.reports.province import UnitReport, build_unit_report
 from sangkien.reports.queries import read_snapshot
 from sangkien.reports.spreadsheets import write_csv, write_xlsx
-from sangkien.reports.tables import Table
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +81,19 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _write_xlsx_file(tables: list[Table], path: Path) -> None:
-    _atomic(path, lambda p: write_xlsx(tables, p))
+def _write_unit_files(report: UnitReport, files: UnitReportFiles, generated_at: datetime) -> None:
+    """One unit's HTML, CSV and XLSX."""
+    _write_text(files.html, render_unit_html(report, files, generated_at))
+    _atomic(files.csv, lambda p: write_csv(report.tables, p))
+    _atomic(files.xlsx, lambda p: write_xlsx(list(report.tables), p))
 
 
-def _write_spreadsheets(jobs: list[tuple[list[Table], Path]]) -> None:
-    """Write the XLSX files, on every core when there are many: openpyxl is pure
-    Python, and the provinces' lists (every rejected and duplicate submission
-    since the start) grow with the programme."""
+def _write_unit_reports(
+    jobs: list[tuple[UnitReport, UnitReportFiles]], generated_at: datetime
+) -> None:
+    """Write the units' files, on every core when there are many: rendering and
+    openpyxl are pure Python, and the provinces' lists (every rejected and
+    duplicate submission since the start) grow with the programme."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -100,13 +104,14 @@ def _write_spreadsheets(jobs: list[tuple[list[Table], Path]]) -> None:
         spawn = multiprocessing.get_context("spawn")
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
-                for done in [pool.submit(_write_xlsx_file, *job) for job in jobs]:
+                futures = [pool.submit(_write_unit_files, *job, generated_at) for job in jobs]
+                for done in futures:
                     done.result()  # a failure fails the reports, as it would in sequence
             return
         except BrokenProcessPool as exc:  # a host that cannot spawn: write them here
-            log.warning("writing the spreadsheets in this process: %s", exc)
-    for tables, path in jobs:
-        _write_xlsx_file(tables, path)
+            log.warning("writing the unit reports in this process: %s", exc)
+    for report, files in jobs:
+        _write_unit_files(report, files, generated_at)
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -146,16 +151,11 @@ def write_reports(
     day_dir = Path(reports_dir) / business_date.isoformat()
     wanted = list(snapshot.units) if units is None else list(dict.fromkeys(units))
 
-    written: dict[str, UnitReportFiles] = {}
-    spreadsheets: list[tuple[list[Table], Path]] = []
-    for code in wanted:
-        report = build_unit_report(snapshot, code)
-        files = unit_report_files(day_dir, code, business_date)
-        _write_text(files.html, render_unit_html(report, files, generated_at))
-        _atomic(files.csv, lambda p, report=report: write_csv(report.tables, p))
-        spreadsheets.append((list(report.tables), files.xlsx))
-        written[code] = files
-    _write_spreadsheets(spreadsheets)
+    written = {code: unit_report_files(day_dir, code, business_date) for code in wanted}
+    _write_unit_reports(
+        [(build_unit_report(snapshot, code), files) for code, files in written.items()],
+        generated_at,
+    )
 
     hrefs = {
         code: files.html.relative_to(day_dir).as_posix()

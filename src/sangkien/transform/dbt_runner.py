@@ -212,8 +212,10 @@ def build_models(
     full_refresh: bool = False,
     state_dir: str | Path | None = None,
     vars: dict[str, Any] | None = None,
+    select: Sequence[str] = (),
 ) -> BuildResult:
-    """Load the seeds and build + test every model (incrementally unless `full_refresh`).
+    """Load the seeds and build + test every model (incrementally unless `full_refresh`);
+    with `select` (dbt's node selection syntax), only those.
 
     Unit tests (`dbt test --select test_type:unit`) are left to `run_unit_tests`:
     they check the SQL, not the night's data.
@@ -226,6 +228,8 @@ def build_models(
         extra.append("--full-refresh")
     if vars:
         extra += ["--vars", json.dumps(vars)]
+    if select:
+        extra += ["--select", *select]
     nodes, target_path = _invoke(["build"], dsn, state_dir, extra)
     return BuildResult(full_refresh, time.monotonic() - started, nodes, target_path)
 
