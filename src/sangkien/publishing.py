@@ -95,21 +95,27 @@ def publish_night(business_date: date, *, full: bool = False) -> Any:
 def write_night_reports(business_date: date, *, with_docs: bool = True) -> Path | None:
     """Write the night's reports into SANGKIEN_REPORTS_DIR; return the day's folder
     (None before anything was ever published: there are no statistics to show)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from sangkien.gate.runner import data_docs_index
     from sangkien.reports import ReportError, publish_docs, write_reports
+    from sangkien.transform import generate_docs
 
     dsn = _dsn()
-    try:
-        index = write_reports(dsn, business_date, load_settings().reports_dir)
-    except ReportError as exc:
-        log.warning("no reports for %s: %s", business_date, exc)
-        return None
-    if with_docs:
-        from sangkien.transform import generate_docs
-
-        dbt_docs = generate_docs(dsn, STATE_DIR / "dbt-docs")
-        gx_docs = data_docs_index().parent
-        publish_docs(index.directory, gx_docs if gx_docs.exists() else None, dbt_docs)
+    # dbt's docs are generated while the unit reports are written (in worker
+    # processes): neither needs the other until both are copied together.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        dbt_docs = (
+            background.submit(generate_docs, dsn, STATE_DIR / "dbt-docs") if with_docs else None
+        )
+        try:
+            index = write_reports(dsn, business_date, load_settings().reports_dir)
+        except ReportError as exc:
+            log.warning("no reports for %s: %s", business_date, exc)
+            return None
+        if dbt_docs is not None:
+            gx_docs = data_docs_index().parent
+            publish_docs(index.directory, gx_docs if gx_docs.exists() else None, dbt_docs.result())
     log.info("reports for %s in %s", business_date, index.directory)
     return Path(index.directory)
 

@@ -24,10 +24,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from openpyxl import Workbook
+import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from sangkien.reports.cells import needs_neutralising, neutralise
 from sangkien.reports.labels import local_datetime
@@ -81,9 +79,14 @@ def write_csv(tables: Sequence[Table], path: Path) -> None:
                 writer.writerow([table.title, *line])
 
 
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-_WRAP = Alignment(wrap_text=True, vertical="top")
+_HEADER = {
+    "bold": True,
+    "font_color": "#FFFFFF",
+    "bg_color": "#1F4E79",
+    "pattern": 1,
+    "text_wrap": True,
+    "valign": "top",
+}
 _FORMATS = {
     "int": "#,##0",
     "percent": "0.00%",
@@ -124,33 +127,45 @@ def sheet_title(title: str, taken: set[str]) -> str:
 
 
 def write_xlsx(tables: Sequence[Table], path: Path) -> None:
-    workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    # XlsxWriter, streaming rows (constant_memory): the provinces' cumulative lists
+    # run to tens of thousands of rows a night, which openpyxl wrote 3-4 times slower.
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            # text stays text: no formula, URL or number is ever inferred from it
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    header = workbook.add_format(_HEADER)
+    number_formats = {f: workbook.add_format({"num_format": f}) for f in _FORMATS.values()}
+    quoted = workbook.add_format({"quote_prefix": True})
     taken: set[str] = set()
     for table in tables:
-        sheet = workbook.create_sheet(sheet_title(table.sheet or table.title, taken))
-        sheet.append([c.label for c in table.columns])
-        for cell in sheet[1]:
-            cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _WRAP
-        for row_number, row in enumerate(table.rows, start=2):
-            for column_number, value in enumerate(row, start=1):
-                stored, number_format = _xlsx_value(value)
-                cell = sheet.cell(row=row_number, column=column_number)
-                if isinstance(stored, str):
-                    # Control characters are not allowed in the XML; they carry no meaning here.
-                    text = ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", stored)
-                    cell.value = neutralise(text)
-                    cell.data_type = "s"  # a string cell, never a formula
-                    if needs_neutralising(text):
-                        cell.quotePrefix = True
-                else:
-                    cell.value = stored
-                    if number_format:
-                        cell.number_format = number_format
-        for index, column in enumerate(table.columns, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = column.width
-        sheet.freeze_panes = "A2"
+        sheet = workbook.add_worksheet(sheet_title(table.sheet or table.title, taken))
+        for index, column in enumerate(table.columns):
+            sheet.set_column(index, index, column.width)
+        sheet.freeze_panes(1, 0)
         if table.rows:
-            last = get_column_letter(len(table.columns))
-            sheet.auto_filter.ref = f"A1:{last}{len(table.rows) + 1}"
-    workbook.save(path)
+            sheet.autofilter(0, 0, len(table.rows), len(table.columns) - 1)
+        for index, column in enumerate(table.columns):
+            sheet.write_string(0, index, column.label, header)
+        for row_number, row in enumerate(table.rows, start=1):
+            for column_number, value in enumerate(row):
+                stored, number_format = _xlsx_value(value)
+                if stored is None:
+                    continue
+                if isinstance(stored, str):
+                    # Control characters are not allowed in the XML; they carry no meaning.
+                    text = ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", stored)
+                    style = quoted if needs_neutralising(text) else None
+                    sheet.write_string(row_number, column_number, neutralise(text), style)
+                elif isinstance(stored, date):
+                    style = number_formats[number_format]  # type: ignore[index]
+                    sheet.write_datetime(row_number, column_number, stored, style)
+                else:
+                    style = number_formats[number_format] if number_format else None
+                    sheet.write_number(row_number, column_number, stored, style)  # type: ignore[arg-type]
+    workbook.close()
