@@ -118,13 +118,15 @@ class ClusterInfo:
 class LocalCluster:
     """One PostgreSQL cluster stored under `root` (data in `root/pgdata`)."""
 
-    def __init__(self, root: Path, *, durable: bool = True) -> None:
+    def __init__(self, root: Path, *, durable: bool = True, shared_buffers: str = "256MB") -> None:
         self.root = Path(root).resolve()
         self.data_dir = self.root / "pgdata"
         self.info_file = self.root / "cluster.json"
         self.log_file = self.data_dir / "server.log"
         # Test clusters trade crash safety for speed (fsync off); demos keep it.
         self.durable = durable
+        # Small for the demo and tests; the benchmark sizes it for its machine.
+        self.shared_buffers = shared_buffers
 
     # -- public commands -------------------------------------------------
     def up(self) -> str:
@@ -270,7 +272,7 @@ class LocalCluster:
             "port": str(info.port),
             "unix_socket_directories": "''",
             "timezone": "'Asia/Ho_Chi_Minh'",
-            "shared_buffers": "'256MB'",
+            "shared_buffers": f"'{self.shared_buffers}'",
             "work_mem": "'32MB'",
             "maintenance_work_mem": "'256MB'",
             "max_wal_size": "'2GB'",
