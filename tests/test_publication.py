@@ -101,10 +101,16 @@ def test_a_blocked_gate_keeps_the_last_good_state_until_the_next_good_night(
            where unit_code = 'P01' and date = %s""",
         (D2,),
     )
+    # ...and loses one of the night's records.
+    lost = "from marts_candidate.fct_initiative where initiative_key = 'P38:A1'"
+    db.execute(f"create temporary table lost as select * {lost}")
+    db.execute(f"delete {lost}")
     with pytest.raises(publishing.GateBlocked) as blocked:
         publishing.check_models(D2)
     message = str(blocked.value)
     assert "every_unit_on_every_date" in message and "P01" in message
+    assert "records_match_raw" in message and "P38" in message
+    db.execute("insert into marts_candidate.fct_initiative select * from lost")
     assert fingerprint(db) == good  # analysts still see night 1
     decision = db.execute(
         "select published, failed_checks, units_involved from quality.publication"

@@ -19,6 +19,7 @@ from typing import Any
 
 from sangkien.gate.checks import (
     CHANGED_KEYS,
+    FULL_SCOPE,
     LANDING_CHECKS,
     MODEL_CHECKS,
     RECENT_DELIVERIES,
@@ -79,6 +80,7 @@ def expectation_query(check: Check, anchor: tuple[str, str]) -> str:
         check.query.replace("{candidate}", CANDIDATE_SCHEMA)
         .replace("{recent_deliveries}", RECENT_DELIVERIES)
         .replace("{changed_keys}", CHANGED_KEYS)
+        .replace("{full_scope}", FULL_SCOPE)
         .strip()
     )
     # The checks read several tables; the (unused) CTE ties the query to the batch.
