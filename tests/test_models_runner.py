@@ -45,7 +45,7 @@ def test_the_dsn_becomes_the_profile_environment(dsn: str) -> None:
         "SANGKIEN_DBT_SSLMODE": "require",
         # whatever the login, dbt works as the transformer role
         "SANGKIEN_DBT_ROLE": "sangkien_transformer",
-        "PGOPTIONS": "-c jit=off -c random_page_cost=1.1",
+        "PGOPTIONS": "-c jit=off",
     }
 
 

@@ -19,7 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sangkien.warehouse.connection import SESSION_SETTINGS, TRANSFORMER, session_options
+from sangkien.warehouse.connection import (
+    INCREMENTAL_BUILD_SETTINGS,
+    SESSION_SETTINGS,
+    TRANSFORMER,
+    session_options,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 
@@ -101,7 +106,8 @@ class DbtConnection:
             sslmode=str(params.get("sslmode") or "prefer"),
         )
 
-    def environment(self) -> dict[str, str]:
+    def environment(self, settings: dict[str, str] | None = None) -> dict[str, str]:
+        """The profile's variables; `settings` are added to the sessions' settings."""
         return {
             "SANGKIEN_DBT_HOST": self.host,
             "SANGKIEN_DBT_PORT": self.port,
@@ -111,7 +117,7 @@ class DbtConnection:
             "SANGKIEN_DBT_SSLMODE": self.sslmode,
             "SANGKIEN_DBT_ROLE": TRANSFORMER,
             # The pipeline's session settings, for dbt's tests too (libpq reads it).
-            "PGOPTIONS": session_options(**SESSION_SETTINGS),
+            "PGOPTIONS": session_options(**SESSION_SETTINGS, **(settings or {})),
         }
 
 
@@ -174,7 +180,11 @@ def _node_results(run_result: Any) -> list[NodeResult]:
 
 
 def _invoke(
-    command: Sequence[str], dsn: str, state_dir: str | Path | None, extra: Sequence[str] = ()
+    command: Sequence[str],
+    dsn: str,
+    state_dir: str | Path | None,
+    extra: Sequence[str] = (),
+    settings: dict[str, str] | None = None,
 ) -> tuple[list[NodeResult], Path]:
     from dbt.cli.main import dbtRunner
 
@@ -195,7 +205,7 @@ def _invoke(
         str(paths.log_path),
         *extra,
     ]
-    with _DBT_LOCK, _environment(connection.environment()):
+    with _DBT_LOCK, _environment(connection.environment(settings)):
         outcome = dbtRunner().invoke(["--no-send-anonymous-usage-stats", "--quiet", *args])
     nodes = _node_results(outcome.result)
     failures = [n for n in nodes if n.status not in _OK_STATUSES | {"skipped"}]
@@ -204,6 +214,15 @@ def _invoke(
         detail = str(outcome.exception) if outcome.exception else None
         raise ModelBuildError(" ".join(command), failures, detail, skipped)
     return nodes, target_path
+
+
+def _built_before(dsn: str) -> bool:
+    """Whether a build already completed here (then this one is incremental)."""
+    import psycopg
+
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        found = conn.execute("select to_regclass('intermediate.int_deliveries__processed')")
+        return found.fetchone()[0] is not None  # type: ignore[index]
 
 
 def build_models(
@@ -230,7 +249,8 @@ def build_models(
         extra += ["--vars", json.dumps(vars)]
     if select:
         extra += ["--select", *select]
-    nodes, target_path = _invoke(["build"], dsn, state_dir, extra)
+    settings = INCREMENTAL_BUILD_SETTINGS if not full_refresh and _built_before(dsn) else None
+    nodes, target_path = _invoke(["build"], dsn, state_dir, extra, settings)
     return BuildResult(full_refresh, time.monotonic() - started, nodes, target_path)
 
 
