@@ -4,7 +4,7 @@
     `int_records__authors` as the previous build left it, so this model runs
     first) and after it, plus the pairs of a previous build that did not finish
     (its recount may not have happened). Empty on a first build or a full
-    refresh, when `int_unit_authors` is rebuilt whole.
+    refresh, when `int_unit_authors__counts` is rebuilt whole.
 -#}
 {%- set previous_authors = previous_build_relation('int_records__authors', this.schema) -%}
 {%- set previous_pairs = previous_build_relation(this.identifier, this.schema) -%}
@@ -13,18 +13,13 @@
 {%- set carries = incremental and previous_pairs is not none
     and 'built_at' in (adapter.get_columns_in_relation(processed) | map(attribute='name') | list) -%}
 -- depends_on: {{ ref('int_records__status_scope') }}
+-- depends_on: {{ ref('fct_initiative') }}
 
 with
 
+{% if incremental -%}
 -- The status scope is read in each branch (not as a shared CTE, which PostgreSQL
 -- would materialise without statistics) so that each is a few thousand index probes.
-initiatives as (
-
-    select initiative_key, unit_code, author_keys from {{ ref('fct_initiative') }}
-
-),
-
-{% if incremental -%}
 authors_before as (
 
     select unit_code, author_key from {{ previous_authors }}
@@ -35,7 +30,7 @@ authors_before as (
 authors_after as (
 
     select initiatives.unit_code, author_key
-    from initiatives
+    from {{ ref('fct_initiative') }} as initiatives
     cross join lateral unnest(string_to_array(initiatives.author_keys, ';')) as author_key
     where initiatives.initiative_key in (
         select initiative_key from {{ ref('int_records__status_scope') }}

@@ -92,8 +92,8 @@ def _write_unit_reports(
     jobs: list[tuple[UnitReport, UnitReportFiles]], generated_at: datetime
 ) -> None:
     """Write the units' files, on every core when there are many: rendering and
-    openpyxl are pure Python, and the provinces' lists (every rejected and
-    duplicate submission since the start) grow with the programme."""
+    spreadsheet writing are pure Python, and the provinces' lists (every rejected
+    and duplicate submission since the start) grow with the programme."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
