@@ -142,6 +142,46 @@ def test_a_blocked_gate_keeps_the_last_good_state_until_the_next_good_night(
     }
 
 
+def test_the_nightly_gate_sees_faults_outside_the_nights_records(
+    db, landing, sources, tmp_path, monkeypatch
+) -> None:
+    """The nightly checks are scoped to what changed, yet still see a fault in a
+    cell no record of the night is counted in, and a duplicate left pointing at
+    a record the night changed."""
+    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
+    sources("P38")
+    sources("P01")
+    three_nights(landing)
+    run_night(D1)
+    run_night(D2, publish=False)
+    publishing.check_landing(D2)
+    publishing.build(D2)
+    changed = {
+        key
+        for (key,) in db.execute(
+            """select initiative_key from intermediate.int_records__change_log
+               where changed_at > (select max(changes_through) from quality.publication)"""
+        )
+    }
+    assert "P38:A1" in changed and "P38:A0" not in changed  # night 2 did not touch A0
+    # Night 1's cell, which no record of night 2 is counted in, gains a valid.
+    db.execute(
+        """update marts_candidate.fct_unit_daily set valid = valid + 1
+           where unit_code = 'P38' and date = %s""",
+        (D1,),
+    )
+    # A0 (unchanged) is made a duplicate of A1 (changed), submitted a day later.
+    db.execute(
+        """update marts_candidate.fct_initiative
+           set status = 'duplicate', duplicate_of_key = 'P38:A1' where initiative_key = 'P38:A0'"""
+    )
+    with pytest.raises(publishing.GateBlocked) as blocked:
+        publishing.check_models(D2)
+    message = str(blocked.value)
+    assert "daily_counts_match_records" in message
+    assert "duplicates_point_to_originals" in message
+
+
 def test_replay_gives_the_same_tables_as_night_by_night(
     warehouse_dsn, pg_cluster, landing, sources, tmp_path, monkeypatch
 ) -> None:

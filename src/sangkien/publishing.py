@@ -41,7 +41,7 @@ def _dsn() -> str:
 
 
 def _gate(suite: str, business_date: date, *, full_audit: bool = False) -> None:
-    from sangkien.gate.publish import record_blocked
+    from sangkien.gate.publish import prepare_published_tables, record_blocked
     from sangkien.gate.runner import run_suite
     from sangkien.operations import gate_blocked_alert, raise_alerts
     from sangkien.warehouse.connection import TRANSFORMER, connect, role_url
@@ -50,6 +50,9 @@ def _gate(suite: str, business_date: date, *, full_audit: bool = False) -> None:
     # Nightly the checks look at what changed since the last publication; a full
     # audit (a rebuild) at everything.
     scope = {"sangkien__full_audit": "on"} if full_audit else {}
+    if suite == "models":
+        with connect(dsn, autocommit=True, role=TRANSFORMER) as conn:
+            prepare_published_tables(conn)
     result = run_suite(suite, role_url(dsn, TRANSFORMER, **scope))
     if result.success:
         log.info("%s", result.message())

@@ -7,6 +7,7 @@
         indexes=[
             {'columns': ['initiative_key'], 'unique': True},
             {'columns': ['unit_code', 'submitted_date']},
+            {'columns': ['duplicate_of_key']},
         ],
     )
 }}

@@ -5,9 +5,12 @@ Two suites, reviewed in diffs like any code:
 - `landing`: the night's landed rows in `raw` and `quality`, right after landing;
 - `models`: the candidate statistics (`marts_candidate`) before they are published.
 
-Each night checks what changed since the last publication, so that its cost
-follows the night, not the history: the landing suite the deliveries loaded since
-then, `records_match_raw` the records the models changed since then. A session
+Each night checks what changed since the last publication (which passed the
+gate), so that its cost follows the night, not the history: the landing suite
+the deliveries loaded since then; the record checks the records the models
+changed since then (and, for `duplicates_point_to_originals`, the duplicates of
+those); `daily_counts_match_records` the cells those records were or are counted
+in and the cells whose counts differ from the published ones. A session
 with `sangkien.full_audit = on` (`sangkien rebuild`) checks everything, as does
 the first night (nothing published yet).
 
@@ -26,7 +29,8 @@ from dataclasses import dataclass, field
 class Check:
     name: str
     description: str
-    #: Returns the violating rows; `{candidate}` is the schema of the candidate marts.
+    #: Returns the violating rows; `{candidate}` is the schema of the candidate marts,
+    #: `{published}` that of the last published ones.
     query: str
     meta: dict[str, object] = field(default_factory=dict)
     blocking: bool = True
@@ -60,6 +64,18 @@ CHANGED_KEYS = """(
     select unit_code || ':' || record_id from raw.initiative_row
     where {full_scope}
 )"""
+
+#: A unit's counts of one day, from its records (`count`s and `sum` of the valid benefit).
+DAILY_COUNTS_OF_RECORDS = """count(*) filter (where status <> 'withdrawn') as submitted,
+                      count(*) filter (where status = 'valid') as valid,
+                      count(*) filter (where status = 'pending') as pending,
+                      count(*) filter (where status = 'invalid') as invalid,
+                      count(*) filter (where status = 'duplicate') as duplicate,
+                      coalesce(sum(benefit_vnd) filter (where status = 'valid'), 0) as benefit"""
+#: A duplicate `d` whose original `o` is missing, not an original, or later.
+DUPLICATE_POINTS_ELSEWHERE = """d.status = 'duplicate'
+             and (o.initiative_key is null or o.status not in ('valid', 'pending')
+                  or o.submitted_at > d.submitted_at)"""
 
 LANDING_CHECKS: tuple[Check, ...] = (
     Check(
@@ -171,10 +187,24 @@ MODEL_CHECKS: tuple[Check, ...] = (
     Check(
         "initiative_keys_unique",
         "fct_initiative has one row per initiative_key.",
-        """select min(f.unit_code) as unit_code, f.initiative_key
+        # Nightly the changed keys one by one through the key's index (`lateral …
+        # offset 0`: the planner cannot know the change log's slice is small);
+        # a full scope in one pass.
+        """with changed as materialized (select initiative_key from {changed_keys} k)
+           select min(f.unit_code) as unit_code, f.initiative_key
            from {candidate}.fct_initiative f
-           where f.initiative_key in (select initiative_key from {changed_keys} k)
-           group by f.initiative_key having count(*) > 1""",
+           where {full_scope}
+           group by f.initiative_key having count(*) > 1
+           union all
+           select min(f.unit_code) as unit_code, c.initiative_key
+           from changed c
+           cross join lateral (
+               select f.unit_code from {candidate}.fct_initiative f
+               where f.initiative_key = c.initiative_key
+               offset 0
+           ) f
+           where not {full_scope}
+           group by c.initiative_key having count(*) > 1""",
         {"contract": "warehouse-v1 fct_initiative; feed-v1 §4a"},
     ),
     Check(
@@ -216,19 +246,67 @@ MODEL_CHECKS: tuple[Check, ...] = (
     Check(
         "daily_counts_match_records",
         "Daily counts per unit equal the records of fct_initiative by status and submitted date.",
-        """with from_records as (
-               select unit_code, submitted_date as date,
-                      count(*) filter (where status <> 'withdrawn') as submitted,
-                      count(*) filter (where status = 'valid') as valid,
-                      count(*) filter (where status = 'pending') as pending,
-                      count(*) filter (where status = 'invalid') as invalid,
-                      count(*) filter (where status = 'duplicate') as duplicate,
-                      coalesce(sum(benefit_vnd) filter (where status = 'valid'), 0) as benefit
+        # Nightly only the cells that can have changed since the last publication
+        # (which passed this check): those the changed records are and were counted
+        # in, and those whose counts differ from the published ones; each cell's
+        # records through the (unit_code, submitted_date) index.
+        """with changed as materialized (select initiative_key from {changed_keys} k),
+           cells as materialized (
+               select f.unit_code, f.submitted_date as date
+               from changed c
+               cross join lateral (
+                   select f.unit_code, f.submitted_date from {candidate}.fct_initiative f
+                   where f.initiative_key = c.initiative_key
+                   offset 0
+               ) f
+               where not {full_scope}
+               union
+               select f.unit_code, f.submitted_date
+               from changed c
+               cross join lateral (
+                   select f.unit_code, f.submitted_date from {published}.fct_initiative f
+                   where f.initiative_key = c.initiative_key
+                   offset 0
+               ) f
+               where not {full_scope}
+               union
+               select unit_code, date from (
+                   select unit_code, date, submitted, valid, pending, invalid, duplicate,
+                          valid_benefit_vnd
+                   from {candidate}.fct_unit_daily
+                   except
+                   select unit_code, date, submitted, valid, pending, invalid, duplicate,
+                          valid_benefit_vnd
+                   from {published}.fct_unit_daily
+               ) differing
+               where not {full_scope}
+           ),
+           from_records as (
+               select unit_code, submitted_date as date, """
+        + DAILY_COUNTS_OF_RECORDS
+        + """
                from {candidate}.fct_initiative
-               where submitted_date between date '2022-01-08' and date '2023-08-31'
+               where {full_scope}
                group by unit_code, submitted_date
+               union all
+               select c.unit_code, c.date, r.*
+               from cells c
+               cross join lateral (
+                   select """
+        + DAILY_COUNTS_OF_RECORDS
+        + """
+                   from {candidate}.fct_initiative f
+                   where f.unit_code = c.unit_code and f.submitted_date = c.date
+               ) r
+           ),
+           in_scope as (
+               select unit_code, date from {candidate}.fct_unit_daily where {full_scope}
+               union all
+               select unit_code, date from cells
            )
-           select d.unit_code, d.date from {candidate}.fct_unit_daily d
+           select d.unit_code, d.date
+           from in_scope s
+           join {candidate}.fct_unit_daily d using (unit_code, date)
            left join from_records r using (unit_code, date)
            where (d.submitted, d.valid, d.pending, d.invalid, d.duplicate, d.valid_benefit_vnd)
                  is distinct from (coalesce(r.submitted, 0), coalesce(r.valid, 0),
@@ -276,12 +354,42 @@ MODEL_CHECKS: tuple[Check, ...] = (
     Check(
         "duplicates_point_to_originals",
         "Every duplicate points to an earlier record that is not itself a duplicate.",
-        """select d.unit_code, d.initiative_key
+        # Nightly the changed records and the duplicates of changed records (an
+        # original that changed can break a duplicate that did not), by index.
+        """with changed as materialized (select initiative_key from {changed_keys} k),
+           suspects as materialized (
+               select initiative_key from changed where not {full_scope}
+               union
+               select d.initiative_key
+               from changed c
+               cross join lateral (
+                   select d.initiative_key from {candidate}.fct_initiative d
+                   where d.duplicate_of_key = c.initiative_key
+                   offset 0
+               ) d
+               where not {full_scope}
+           )
+           select d.unit_code, d.initiative_key
            from {candidate}.fct_initiative d
            left join {candidate}.fct_initiative o on o.initiative_key = d.duplicate_of_key
-           where d.status = 'duplicate'
-             and (o.initiative_key is null or o.status not in ('valid', 'pending')
-                  or o.submitted_at > d.submitted_at)""",
+           where {full_scope} and """
+        + DUPLICATE_POINTS_ELSEWHERE
+        + """
+           union all
+           select d.unit_code, d.initiative_key
+           from suspects s
+           cross join lateral (
+               select * from {candidate}.fct_initiative d
+               where d.initiative_key = s.initiative_key
+               offset 0
+           ) d
+           left join lateral (
+               select * from {candidate}.fct_initiative o
+               where o.initiative_key = d.duplicate_of_key
+               offset 0
+           ) o on true
+           where """
+        + DUPLICATE_POINTS_ELSEWHERE,
         {"contract": "feed-v1 §4 duplicates"},
     ),
     Check(

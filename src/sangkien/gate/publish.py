@@ -35,6 +35,8 @@ WHOLE_TABLES = (
 )
 KEYED_TABLES = {"fct_initiative": "initiative_key"}
 CHANGE_LOG = "intermediate.int_records__change_log"
+#: What the nightly gate compares with the last published state (gate/checks.py).
+GATE_COMPARES = ("fct_initiative", "fct_unit_daily")
 
 # `quality.publication` is made at install time (operations/operations.sql).
 
@@ -66,11 +68,29 @@ def _ensure_published_table(conn: psycopg.Connection, table: str) -> bool:
     if _columns(conn, PUBLISHED, table) == wanted:
         return False
     conn.execute(f"drop table if exists {PUBLISHED}.{table}")
+    _create_published_table(conn, table)
+    return True
+
+
+def _create_published_table(conn: psycopg.Connection, table: str) -> None:
     conn.execute(f"create table {PUBLISHED}.{table} (like {CANDIDATE}.{table} including defaults)")
     if table in KEYED_TABLES:
-        key = KEYED_TABLES[table]
-        conn.execute(f"alter table {PUBLISHED}.{table} add primary key ({key})")
-    return True
+        conn.execute(f"alter table {PUBLISHED}.{table} add primary key ({KEYED_TABLES[table]})")
+
+
+def _is_empty(conn: psycopg.Connection, table: str) -> bool:
+    return not conn.execute(f"select exists (select from {PUBLISHED}.{table})").fetchone()[0]  # type: ignore[index]
+
+
+def prepare_published_tables(conn: psycopg.Connection) -> None:
+    """Create the published tables the gate compares the candidate with, when missing.
+
+    Before the first publication they are created empty (like the candidate);
+    `publish` copies a keyed table whole while it is empty, so creating it early
+    never turns a first copy into a partial one."""
+    for table in GATE_COMPARES:
+        if not _columns(conn, PUBLISHED, table):
+            _create_published_table(conn, table)
 
 
 def last_publication(conn: psycopg.Connection) -> tuple[date | None, datetime | None]:
@@ -97,7 +117,7 @@ def publish(conn: psycopg.Connection, business_date: date, *, full: bool = False
             ).rowcount
         for table, key in KEYED_TABLES.items():
             recreated = _ensure_published_table(conn, table)
-            if full or recreated or since is None:
+            if full or recreated or since is None or _is_empty(conn, table):
                 conn.execute(f"delete from {PUBLISHED}.{table}")
                 synced += conn.execute(
                     f"insert into {PUBLISHED}.{table} select * from {CANDIDATE}.{table}"

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 GX_PROJECT = PROJECT_ROOT / "expectations"
 DSN_VARIABLE = "SANGKIEN_GX_WAREHOUSE_DSN"
 CANDIDATE_SCHEMA = "marts_candidate"
+PUBLISHED_SCHEMA = "marts"
 
 #: Each suite validates one anchor table (its GX batch); checks may read others.
 SUITES: dict[str, tuple[tuple[str, str], tuple[Check, ...]]] = {
@@ -78,6 +79,7 @@ def expectation_query(check: Check, anchor: tuple[str, str]) -> str:
     """The check's SQL as GX runs it: `{batch}` names the suite's anchor table."""
     body = (
         check.query.replace("{candidate}", CANDIDATE_SCHEMA)
+        .replace("{published}", PUBLISHED_SCHEMA)
         .replace("{recent_deliveries}", RECENT_DELIVERIES)
         .replace("{changed_keys}", CHANGED_KEYS)
         .replace("{full_scope}", FULL_SCOPE)
