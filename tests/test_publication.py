@@ -182,6 +182,35 @@ def test_the_nightly_gate_sees_faults_outside_the_nights_records(
     assert "duplicates_point_to_originals" in message
 
 
+def test_a_full_audit_sees_faults_in_records_no_night_changed(
+    db, landing, sources, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
+    sources("P38")
+    sources("P01")
+    three_nights(landing)
+    for night in (D1, D2, D3):
+        run_night(night)
+    # Everything is published; then night 1's records are damaged behind the
+    # pipeline's back (the counts are left as they were).
+    db.execute("delete from marts_candidate.fct_initiative where initiative_key = 'P38:A0'")
+    db.execute(
+        """update marts_candidate.fct_initiative
+           set status = 'duplicate', duplicate_of_key = 'P38:B2' where initiative_key = 'P38:B0'"""
+    )
+    # The nightly gate looks at what changed since the last publication: nothing...
+    publishing.check_models(D3)
+    # ...while a full audit finds every fault.
+    with pytest.raises(publishing.GateBlocked) as audited:
+        publishing.check_models(D3, full_audit=True)
+    for check in (
+        "records_match_raw",
+        "duplicates_point_to_originals",
+        "daily_counts_match_records",
+    ):
+        assert check in str(audited.value)
+
+
 def test_replay_gives_the_same_tables_as_night_by_night(
     warehouse_dsn, pg_cluster, landing, sources, tmp_path, monkeypatch
 ) -> None:

@@ -51,18 +51,12 @@ RECENT_DELIVERIES = """recent as materialized (
 #: (Never null: an unset setting reads as null, and `not null` would skip both plans.)
 FULL_SCOPE = """(coalesce(current_setting('sangkien.full_audit', true), '') = 'on'
     or not exists (select from quality.publication where published))"""
-#: The records the models changed since the last publication (all for a full audit).
+#: The records the models changed since the last publication, for the nightly
+#: branches (the full-scope branches read the tables whole instead).
 CHANGED_KEYS = """(
     select initiative_key from intermediate.int_records__change_log
-    where changed_at > case
-        when current_setting('sangkien.full_audit', true) = 'on' then '-infinity'::timestamptz
-        else coalesce(
-            (select max(changes_through) from quality.publication where published), '-infinity')
-    end
-    union
-    -- A full audit also looks for landed records the models never saw.
-    select unit_code || ':' || record_id from raw.initiative_row
-    where {full_scope}
+    where changed_at > coalesce(
+        (select max(changes_through) from quality.publication where published), '-infinity')
 )"""
 
 #: A unit's counts of one day, from its records (`count`s and `sum` of the valid benefit).
@@ -319,8 +313,9 @@ MODEL_CHECKS: tuple[Check, ...] = (
         "Every record of the current deliveries is in fct_initiative, and nothing else.",
         # Two plans, one run: nightly (a few thousand changed keys) record by record
         # through raw's index; a full scope (a rebuild's audit, the first
-        # publication: millions of keys) by hash joins. The condition has no
-        # column, so PostgreSQL decides it once and never starts the other branch.
+        # publication) compares every current record with every fact by hash
+        # joins. The condition has no column, so PostgreSQL decides it once and
+        # never starts the other branch.
         """with changed as materialized (
                select initiative_key, split_part(initiative_key, ':', 1) as unit_code,
                       substr(initiative_key, strpos(initiative_key, ':') + 1) as record_id
@@ -336,19 +331,18 @@ MODEL_CHECKS: tuple[Check, ...] = (
                  where r.unit_code = c.unit_code and r.record_id = c.record_id
                    and d.status = 'loaded')
            union all
-           select c.unit_code, c.initiative_key
-           from changed c
-           left join (
-               select distinct c.initiative_key
-               from changed c
-               join raw.initiative_row r
-                   on r.unit_code = c.unit_code and r.record_id = c.record_id
+           select coalesce(r.unit_code, f.unit_code), coalesce(r.initiative_key, f.initiative_key)
+           from (
+               select distinct r.unit_code, r.unit_code || ':' || r.record_id as initiative_key
+               from raw.initiative_row r
                join quality.delivery d on d.delivery_id = r.delivery_id
-               where d.status = 'loaded'
-           ) r using (initiative_key)
-           left join {candidate}.fct_initiative f using (initiative_key)
-           where {full_scope}
-             and (r.initiative_key is null) <> (f.initiative_key is null)""",
+               where {full_scope} and d.status = 'loaded'
+           ) r
+           full join (
+               select unit_code, initiative_key from {candidate}.fct_initiative
+               where {full_scope}
+           ) f using (initiative_key)
+           where r.initiative_key is null or f.initiative_key is null""",
         {"contract": "feed-v1 §4a"},
     ),
     Check(
