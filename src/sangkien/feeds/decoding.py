@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import unicodedata
+from collections.abc import Iterable, Iterator
 
 #: Stands for each undecodable byte run; never stored (its row is rejected).
 UNDECODABLE = "\U0010fffe"
@@ -60,3 +61,11 @@ def clean_text(value: str) -> str:
     if value.isascii() or unicodedata.is_normalized("NFC", value):
         return value
     return unicodedata.normalize("NFC", value)
+
+
+def nfc_lines(lines: Iterable[str]) -> Iterator[str]:
+    """The lines in NFC. Line by line gives the same text as field by field: a
+    line break or a delimiter never composes with a neighbouring character."""
+    is_normalized, normalize = unicodedata.is_normalized, unicodedata.normalize
+    for line in lines:
+        yield line if line.isascii() or is_normalized("NFC", line) else normalize("NFC", line)

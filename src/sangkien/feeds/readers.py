@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import BinaryIO
 
-from sangkien.feeds.decoding import ERRORS, clean_text
+from sangkien.feeds.decoding import ERRORS, clean_text, nfc_lines
 from sangkien.feeds.limits import MAX_FIELD_CHARS
 
 # A longer field makes csv raise, and its record is reported MALFORMED_ROW.
@@ -56,7 +56,8 @@ class Header:
 def read_csv(raw: BinaryIO, codec: str, header_out: list[Header]) -> Iterator[SourceRecord]:
     """RFC 4180 CSV in `codec`; the parsed header is appended to `header_out`."""
     text = io.TextIOWrapper(raw, encoding=codec, errors=ERRORS, newline="")
-    reader = csv.reader(text, strict=True)
+    # Normalised a line at a time (C, once per line), so each field only needs trimming.
+    reader = csv.reader(nfc_lines(text), strict=True)
     try:
         header = Header.parse(next(reader))
     except StopIteration:
@@ -93,7 +94,7 @@ def read_csv(raw: BinaryIO, codec: str, header_out: list[Header]) -> Iterator[So
             continue
         yield SourceRecord(
             line_number,
-            {name: clean_text(value) for name, value in zip(header.columns, fields, strict=True)},
+            dict(zip(header.columns, map(str.strip, fields), strict=True)),
         )
 
 
