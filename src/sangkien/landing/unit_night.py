@@ -12,10 +12,11 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
-from sangkien.landing.delivery import DeliveryResult, load_delivery
+from sangkien.landing.delivery import DeliveryResult, last_attempts, load_delivery
 from sangkien.landing.folders import DeliveryFolder, UnsafePath, delivery_folders
 from sangkien.registry import Source
 
@@ -61,7 +62,8 @@ def land_unit_night(
     except UnsafePath as exc:
         folders = []
         problems.append(str(exc))
-    results = [_load_one(conn, folder, landing_dir, source.transport) for folder in folders]
+    known = last_attempts(conn, unit, business_date)
+    results = [_load_one(conn, folder, landing_dir, source.transport, known) for folder in folders]
     problems += [
         f"{r.business_date}: {r.detail}" for r in results if r.status == "failed" and r.detail
     ]
@@ -109,7 +111,10 @@ def land_unit_range(
     except UnsafePath as exc:
         folders = []
         problems.setdefault(date_to, []).append(str(exc))
-    by_night = {f.business_date: _load_one(conn, f, landing_dir, source.transport) for f in folders}
+    known = last_attempts(conn, unit, date_to)
+    by_night = {
+        f.business_date: _load_one(conn, f, landing_dir, source.transport, known) for f in folders
+    }
     outcomes = []
     night = date_from
     while night <= date_to:
@@ -145,9 +150,13 @@ def land_unit_range(
 
 
 def _load_one(
-    conn: psycopg.Connection, folder: DeliveryFolder, landing_dir: Path, transport: str
+    conn: psycopg.Connection,
+    folder: DeliveryFolder,
+    landing_dir: Path,
+    transport: str,
+    known: dict[date, tuple[Any, ...]],
 ) -> DeliveryResult:
-    result = load_delivery(conn, folder, landing_dir, transport)
+    result = load_delivery(conn, folder, landing_dir, transport, known=known)
     if result.status != "unchanged":
         log.info(
             "%s %s: %s (received %d, published %d, rejected %d, superseded %d)%s",
