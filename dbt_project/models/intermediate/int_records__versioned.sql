@@ -26,16 +26,28 @@ current_deliveries as (
 
 ),
 
+{% if is_incremental() -%}
+-- The touched records' rows, record by record through raw's (unit_code,
+-- record_id) index (`lateral … offset 0`): left to itself the planner scans all
+-- of raw for them (3 s at full scale for a peak night, 0.2 s by probes).
+record_rows as (
+
+    select raw_rows.*
+
+    from {{ ref('int_records__touched') }} as touched_records
+    cross join lateral (
+        select *
+        from {{ ref('stg_raw__initiative_row') }} as raw_rows
+        where raw_rows.unit_code = touched_records.unit_code
+            and raw_rows.record_id = touched_records.record_id
+        offset 0
+    ) as raw_rows
+
+),
+{%- else -%}
 record_rows as (
 
     select * from {{ ref('stg_raw__initiative_row') }}
-
-),
-
-{% if is_incremental() -%}
-touched_records as (
-
-    select unit_code, record_id from {{ ref('int_records__touched') }}
 
 ),
 {%- endif %}
@@ -53,11 +65,6 @@ versions as (
     from record_rows
     inner join current_deliveries
         on record_rows.delivery_id = current_deliveries.delivery_id
-    {% if is_incremental() -%}
-    inner join touched_records
-        on record_rows.unit_code = touched_records.unit_code
-        and record_rows.record_id = touched_records.record_id
-    {%- endif %}
     window
         by_recency as (
             partition by record_rows.unit_code, record_rows.record_id
