@@ -79,11 +79,16 @@ def test_a_night_lands_builds_and_publishes_without_any_superuser(
                from pg_class c join pg_namespace n on n.oid = c.relnamespace
                where c.relkind in ('r', 'v', 'm', 'p')
                  and (n.nspname in ('staging', 'intermediate', 'marts_candidate', 'marts',
-                                    'restricted')
+                                    'marts_partitions', 'restricted')
                       or c.relname in ('unit_freshness', 'duplicate_link'))"""
         ).fetchall()
     )
     assert "marts.fct_initiative" in owners and "restricted.initiative_detail" in owners
+    # The published facts are partitioned by unit: a partition for each unit with rows.
+    assert {t for t in owners if t.startswith("marts_partitions.")} == {
+        "marts_partitions.fct_initiative_p01",
+        "marts_partitions.fct_initiative_p38",
+    }
     assert {t for t, owner in owners.items() if owner != TRANSFORMER} == set()
     assert db.execute("select count(*) from marts.fct_initiative").fetchone() == (2,)
     assert (tmp_path / "reports" / NIGHT.isoformat()).is_dir()
@@ -106,6 +111,7 @@ def test_a_night_lands_builds_and_publishes_without_any_superuser(
             "raw.initiative_row",
             "restricted.initiative_detail",
             "marts_candidate.fct_initiative",
+            "marts_partitions.fct_initiative_p38",  # read through marts.fct_initiative
             "intermediate.int_records__change_log",
         ):
             assert _refused(analyst, f"select count(*) from {table}"), table

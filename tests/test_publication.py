@@ -211,6 +211,51 @@ def test_a_full_audit_sees_faults_in_records_no_night_changed(
         assert check in str(audited.value)
 
 
+def partitions(conn: psycopg.Connection) -> set[str]:
+    return {
+        name
+        for (name,) in conn.execute(
+            """select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid
+               where i.inhparent = 'marts.fct_initiative'::regclass"""
+        )
+    }
+
+
+def test_the_published_facts_are_partitioned_by_unit(
+    db, landing, sources, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
+    sources("P38")
+    sources("P01")
+    at = "{}T09:00:00+07:00"
+    write_delivery(landing, "P38", D1, [row(record_id="A0", submitted_at=at.format(D1))])
+    # P01 delivers for the first time on night 2.
+    write_delivery(
+        landing, "P01", D2, [row(record_id="H0", unit_code="P01", submitted_at=at.format(D2))]
+    )
+    run_night(D1)
+    assert partitions(db) == {"fct_initiative_p38"}
+    run_night(D2)
+    assert partitions(db) == {"fct_initiative_p01", "fct_initiative_p38"}
+    assert db.execute(
+        "select tableoid::regclass::text, initiative_key from marts.fct_initiative order by 2"
+    ).fetchall() == [
+        ("marts_partitions.fct_initiative_p01", "P01:H0"),
+        ("marts_partitions.fct_initiative_p38", "P38:A0"),
+    ]
+
+    # A warehouse published before the facts were partitioned: the next night
+    # replaces its table with a partitioned one, published whole.
+    db.execute("drop table marts.fct_initiative")
+    db.execute("create table marts.fct_initiative as select * from marts_candidate.fct_initiative")
+    write_delivery(landing, "P38", D3, [row(record_id="A1", submitted_at=at.format(D3))])
+    run_night(D3)
+    assert partitions(db) == {"fct_initiative_p01", "fct_initiative_p38"}
+    assert db.execute(
+        "select unit_code, count(*) from marts.fct_initiative group by 1 order by 1"
+    ).fetchall() == [("P01", 1), ("P38", 2)]
+
+
 def test_replay_gives_the_same_tables_as_night_by_night(
     warehouse_dsn, pg_cluster, landing, sources, tmp_path, monkeypatch
 ) -> None:

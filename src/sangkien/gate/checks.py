@@ -259,7 +259,8 @@ MODEL_CHECKS: tuple[Check, ...] = (
                from changed c
                cross join lateral (
                    select f.unit_code, f.submitted_date from {published}.fct_initiative f
-                   where f.initiative_key = c.initiative_key
+                   where f.unit_code = split_part(c.initiative_key, ':', 1)
+                     and f.initiative_key = c.initiative_key
                    offset 0
                ) f
                where not {full_scope}

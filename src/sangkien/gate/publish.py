@@ -7,10 +7,11 @@ keeps the last good state, and the next good night publishes everything
 since.
 
 The small tables (units × dates at most) are replaced whole. `fct_initiative`
-(millions of rows) is synced by key: only the records whose state changed
-since the last publication are deleted and re-inserted, read from the change
-log dbt appends to (`intermediate.int_records__change_log`), so publishing
-costs in proportion to the nights since the last publication, not to history.
+(millions of rows, partitioned by unit) is synced by key: only the records
+whose state changed since the last publication are deleted and re-inserted,
+read from the change log dbt appends to (`intermediate.int_records__change_log`),
+so publishing costs in proportion to the nights since the last publication,
+not to history.
 Replacing rows, not tables, keeps the tables' identity (analysts' own views
 and grants survive).
 """
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import psycopg
+from psycopg import sql
 
 CANDIDATE = "marts_candidate"
 PUBLISHED = "marts"
@@ -33,7 +35,15 @@ WHOLE_TABLES = (
     "rpt_breakdown",
     "rpt_unit_participants",
 )
+#: Synced by key, unit by unit: each key starts with its unit's code
+#: (`<unit_code>:<record_id>`).
 KEYED_TABLES = {"fct_initiative": "initiative_key"}
+#: Published tables LIST-partitioned by unit: a partition per unit that has rows,
+#: in a schema of their own (analysts see and are granted the one table). The
+#: nightly sync then deletes a unit's changed keys in that unit's partition, and a
+#: unit's records can be reloaded, detached or moved (Citus, docs/scaling.md) alone.
+PARTITIONED_BY_UNIT = ("fct_initiative",)
+PARTITIONS = "marts_partitions"
 CHANGE_LOG = "intermediate.int_records__change_log"
 #: What the nightly gate compares with the last published state (gate/checks.py).
 GATE_COMPARES = ("fct_initiative", "fct_unit_daily")
@@ -61,21 +71,63 @@ def _columns(conn: psycopg.Connection, schema: str, table: str) -> list[tuple[st
 
 
 def _ensure_published_table(conn: psycopg.Connection, table: str) -> bool:
-    """Create or reshape `marts.table` like the candidate; True when it was (re)created."""
+    """Create or reshape `marts.table` like the candidate (partitioned by unit where
+    listed, so an older unpartitioned table is replaced); True when (re)created."""
     wanted = _columns(conn, CANDIDATE, table)
     if not wanted:
         raise RuntimeError(f"{CANDIDATE}.{table} does not exist: build the models first")
-    if _columns(conn, PUBLISHED, table) == wanted:
+    if _columns(conn, PUBLISHED, table) == wanted and _partitioned(conn, table) == (
+        table in PARTITIONED_BY_UNIT
+    ):
         return False
     conn.execute(f"drop table if exists {PUBLISHED}.{table}")
     _create_published_table(conn, table)
     return True
 
 
+def _partitioned(conn: psycopg.Connection, table: str) -> bool:
+    found = conn.execute(
+        "select relkind = 'p' from pg_class where oid = to_regclass(%s)",
+        (f"{PUBLISHED}.{table}",),
+    ).fetchone()
+    return bool(found and found[0])
+
+
 def _create_published_table(conn: psycopg.Connection, table: str) -> None:
-    conn.execute(f"create table {PUBLISHED}.{table} (like {CANDIDATE}.{table} including defaults)")
+    like = f"(like {CANDIDATE}.{table} including defaults)"
+    partitioned = table in PARTITIONED_BY_UNIT
+    by_unit = " partition by list (unit_code)" if partitioned else ""
+    conn.execute(f"create table {PUBLISHED}.{table} {like}{by_unit}")
     if table in KEYED_TABLES:
-        conn.execute(f"alter table {PUBLISHED}.{table} add primary key ({KEYED_TABLES[table]})")
+        # A partitioned table's unique keys include its partition column: the
+        # same rows are unique, since the key starts with the unit's code.
+        key = ("unit_code, " if partitioned else "") + KEYED_TABLES[table]
+        conn.execute(f"alter table {PUBLISHED}.{table} add primary key ({key})")
+
+
+def _ensure_unit_partitions(conn: psycopg.Connection, table: str, units_query: str) -> None:
+    """Create the partitions of `marts.table` the units of `units_query` need."""
+    if table not in PARTITIONED_BY_UNIT:
+        return
+    existing = {
+        name
+        for (name,) in conn.execute(
+            """select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid
+               where i.inhparent = %s::regclass""",
+            (f"{PUBLISHED}.{table}",),
+        )
+    }
+    units = [u for (u,) in conn.execute(f"select distinct unit_code from ({units_query}) u")]
+    for unit in sorted(units):
+        name = f"{table}_{unit.lower()}"
+        if name not in existing:
+            conn.execute(
+                sql.SQL("create table {} partition of {} for values in ({})").format(
+                    sql.Identifier(PARTITIONS, name),
+                    sql.Identifier(PUBLISHED, table),
+                    sql.Literal(unit),
+                )
+            )
 
 
 def _is_empty(conn: psycopg.Connection, table: str) -> bool:
@@ -118,23 +170,13 @@ def publish(conn: psycopg.Connection, business_date: date, *, full: bool = False
         for table, key in KEYED_TABLES.items():
             recreated = _ensure_published_table(conn, table)
             if full or recreated or since is None or _is_empty(conn, table):
+                _ensure_unit_partitions(conn, table, f"select unit_code from {CANDIDATE}.{table}")
                 conn.execute(f"delete from {PUBLISHED}.{table}")
                 synced += conn.execute(
                     f"insert into {PUBLISHED}.{table} select * from {CANDIDATE}.{table}"
                 ).rowcount
                 continue
-            conn.execute(
-                f"""create temporary table changed_keys on commit drop as
-                    select distinct {key} from {CHANGE_LOG} where changed_at > %s""",
-                (since,),
-            )
-            conn.execute(
-                f"delete from {PUBLISHED}.{table} t using changed_keys c where t.{key} = c.{key}"
-            )
-            synced += conn.execute(
-                f"""insert into {PUBLISHED}.{table}
-                    select t.* from {CANDIDATE}.{table} t join changed_keys c using ({key})"""
-            ).rowcount
+            synced += _sync_changed(conn, table, key, since)
         _grant_readers(conn)
         conn.execute(
             """insert into quality.publication (business_date, published, changes_through,
@@ -142,6 +184,28 @@ def publish(conn: psycopg.Connection, business_date: date, *, full: bool = False
             (business_date, through, f"{synced} rows published"),
         )
     return Publication(business_date, True, synced, f"published {synced} rows")
+
+
+def _sync_changed(conn: psycopg.Connection, table: str, key: str, since: datetime) -> int:
+    """Replace the rows of the keys changed since `since`; the number inserted."""
+    conn.execute(
+        f"""create temporary table changed_keys on commit drop as
+            select distinct {key}, split_part({key}, ':', 1) as unit_code
+            from {CHANGE_LOG} where changed_at > %s""",
+        (since,),
+    )
+    _ensure_unit_partitions(conn, table, "select unit_code from changed_keys")
+    # Unit by unit, each delete reads one partition through its key index.
+    by_unit = conn.execute(
+        f"select unit_code, array_agg({key}) from changed_keys group by unit_code"
+    ).fetchall()
+    conn.cursor().executemany(
+        f"delete from {PUBLISHED}.{table} where unit_code = %s and {key} = any(%s)", by_unit
+    )
+    return conn.execute(
+        f"""insert into {PUBLISHED}.{table}
+            select t.* from {CANDIDATE}.{table} t join changed_keys c using ({key})"""
+    ).rowcount
 
 
 def record_blocked(

@@ -21,6 +21,9 @@ create schema if not exists intermediate;
 create schema if not exists marts;
 -- dbt builds the published models here; the gate audits them before `marts`.
 create schema if not exists marts_candidate;
+-- The partitions of the published tables partitioned by unit (read through their
+-- parent in `marts`, whose grants apply).
+create schema if not exists marts_partitions;
 
 -- Near-duplicate titles use pg_trgm where the server has it (dbt falls back to SQL).
 do $$
@@ -32,8 +35,8 @@ end
 $$;
 
 -- Nobody reads or writes by default.
-revoke all on schema raw, quality, restricted, staging, intermediate, marts, marts_candidate
-    from public;
+revoke all on schema raw, quality, restricted, staging, intermediate, marts, marts_candidate,
+    marts_partitions from public;
 
 -- The loader lands feeds: raw and the delivery bookkeeping in quality.
 grant usage on schema raw, quality to sangkien_loader;
@@ -47,7 +50,7 @@ grant select on quality.bootstrap to sangkien_loader, sangkien_transformer, sang
 grant usage on schema raw to sangkien_transformer;
 grant select on all tables in schema raw to sangkien_transformer;
 grant usage, create on schema quality, staging, intermediate, marts, marts_candidate,
-    restricted to sangkien_transformer;
+    marts_partitions, restricted to sangkien_transformer;
 grant select on all tables in schema quality to sangkien_transformer;
 
 -- Analysts and the report writer read the published statistics and quality.
