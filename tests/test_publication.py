@@ -44,6 +44,14 @@ def valid_on(conn: psycopg.Connection, unit: str, day: date) -> int:
     ).fetchone()[0]
 
 
+@pytest.fixture
+def two_units(sources, tmp_path, monkeypatch) -> None:
+    """P38 and P01 registered; reports written under the test's folder."""
+    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
+    sources("P38")
+    sources("P01")
+
+
 def three_nights(landing) -> None:
     """P38 and P01 deliver three nights; each night's records are submitted that day."""
     for offset, day in enumerate((D1, D2, D3)):
@@ -80,12 +88,15 @@ def three_nights(landing) -> None:
         )
 
 
+def run_three_nights(landing) -> None:
+    three_nights(landing)
+    for night in (D1, D2, D3):
+        run_night(night)
+
+
 def test_a_blocked_gate_keeps_the_last_good_state_until_the_next_good_night(
-    db, landing, sources, tmp_path, monkeypatch
+    db, landing, two_units
 ) -> None:
-    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
-    sources("P38")
-    sources("P01")
     three_nights(landing)
     run_night(D1)
     assert valid_on(db, "P38", D1) == 1
@@ -142,15 +153,10 @@ def test_a_blocked_gate_keeps_the_last_good_state_until_the_next_good_night(
     }
 
 
-def test_the_nightly_gate_sees_faults_outside_the_nights_records(
-    db, landing, sources, tmp_path, monkeypatch
-) -> None:
+def test_the_nightly_gate_sees_faults_outside_the_nights_records(db, landing, two_units) -> None:
     """The nightly checks are scoped to what changed, yet still see a fault in a
     cell no record of the night is counted in, and a duplicate left pointing at
     a record the night changed."""
-    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
-    sources("P38")
-    sources("P01")
     three_nights(landing)
     run_night(D1)
     run_night(D2, publish=False)
@@ -182,15 +188,8 @@ def test_the_nightly_gate_sees_faults_outside_the_nights_records(
     assert "duplicates_point_to_originals" in message
 
 
-def test_a_full_audit_sees_faults_in_records_no_night_changed(
-    db, landing, sources, tmp_path, monkeypatch
-) -> None:
-    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
-    sources("P38")
-    sources("P01")
-    three_nights(landing)
-    for night in (D1, D2, D3):
-        run_night(night)
+def test_a_full_audit_sees_faults_in_records_no_night_changed(db, landing, two_units) -> None:
+    run_three_nights(landing)
     # Everything is published; then night 1's records are damaged behind the
     # pipeline's back (the counts are left as they were).
     db.execute("delete from marts_candidate.fct_initiative where initiative_key = 'P38:A0'")
@@ -221,12 +220,7 @@ def partitions(conn: psycopg.Connection) -> set[str]:
     }
 
 
-def test_the_published_facts_are_partitioned_by_unit(
-    db, landing, sources, tmp_path, monkeypatch
-) -> None:
-    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
-    sources("P38")
-    sources("P01")
+def test_the_published_facts_are_partitioned_by_unit(db, landing, two_units) -> None:
     at = "{}T09:00:00+07:00"
     write_delivery(landing, "P38", D1, [row(record_id="A0", submitted_at=at.format(D1))])
     # P01 delivers for the first time on night 2.
@@ -259,18 +253,13 @@ def test_the_published_facts_are_partitioned_by_unit(
 
 
 def test_replay_gives_the_same_tables_as_night_by_night(
-    warehouse_dsn, pg_cluster, landing, sources, tmp_path, monkeypatch
+    warehouse_dsn, pg_cluster, landing, two_units, monkeypatch
 ) -> None:
     from sangkien.warehouse.bootstrap import bootstrap
 
     from conftest import _fresh_database
 
-    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
-    sources("P38")
-    sources("P01")
-    three_nights(landing)
-    for night in (D1, D2, D3):
-        run_night(night)
+    run_three_nights(landing)
     with psycopg.connect(warehouse_dsn) as conn:
         nightly = fingerprint(conn)
         published = conn.execute("select count(*) from marts.fct_initiative").fetchone()[0]
@@ -285,12 +274,9 @@ def test_replay_gives_the_same_tables_as_night_by_night(
     assert published == 9
 
 
-def test_one_units_night_can_be_rerun_alone(db, landing, sources, tmp_path, monkeypatch) -> None:
+def test_one_units_night_can_be_rerun_alone(db, landing, two_units) -> None:
     from sangkien.cli import main
 
-    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
-    sources("P38")
-    sources("P01")
     write_delivery(landing, "P38", D3, [row(record_id="A")])
     write_delivery(landing, "P01", D3, [row(record_id="H", unit_code="P01", authors="Lò Văn Hà")])
     assert main(["run-night", D3.isoformat()]) == 0
@@ -315,17 +301,10 @@ def test_one_units_night_can_be_rerun_alone(db, landing, sources, tmp_path, monk
     assert loads == {"P01": 2, "P38": 1}
 
 
-def test_a_full_rebuild_gives_the_same_published_tables(
-    db, landing, sources, tmp_path, monkeypatch
-) -> None:
+def test_a_full_rebuild_gives_the_same_published_tables(db, landing, two_units) -> None:
     from sangkien.cli import main
 
-    monkeypatch.setenv("SANGKIEN_REPORTS_DIR", str(tmp_path / "reports"))
-    sources("P38")
-    sources("P01")
-    three_nights(landing)
-    for night in (D1, D2, D3):
-        run_night(night)
+    run_three_nights(landing)
     nightly = fingerprint(db)
     assert main(["rebuild", "--date", D3.isoformat()]) == 0
     assert fingerprint(db) == nightly

@@ -55,17 +55,19 @@ def codec_for(declared: str | None, head: bytes) -> str:
         ) from None
 
 
+def nfc(text: str) -> str:
+    """`text` in NFC (cheap when it already is)."""
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
+
+
 def clean_text(value: str) -> str:
-    """Trim at both ends and normalise to NFC (cheap when already NFC)."""
-    value = value.strip()
-    if value.isascii() or unicodedata.is_normalized("NFC", value):
-        return value
-    return unicodedata.normalize("NFC", value)
+    """Trim at both ends and normalise to NFC."""
+    return nfc(value.strip())
 
 
 def nfc_lines(lines: Iterable[str]) -> Iterator[str]:
     """The lines in NFC. Line by line gives the same text as field by field: a
     line break or a delimiter never composes with a neighbouring character."""
-    is_normalized, normalize = unicodedata.is_normalized, unicodedata.normalize
-    for line in lines:
-        yield line if line.isascii() or is_normalized("NFC", line) else normalize("NFC", line)
+    return map(nfc, lines)

@@ -30,7 +30,7 @@ class Check:
     name: str
     description: str
     #: Returns the violating rows; `{candidate}` is the schema of the candidate marts,
-    #: `{published}` that of the last published ones.
+    #: `{published}` that of the last published ones, `{changed}` the CTE CHANGED.
     query: str
     meta: dict[str, object] = field(default_factory=dict)
     blocking: bool = True
@@ -59,6 +59,8 @@ CHANGED_KEYS = """(
         (select max(changes_through) from quality.publication where published), '-infinity')
 )"""
 
+#: `changed (initiative_key)`: CHANGED_KEYS computed once, for the nightly branches.
+CHANGED = "changed as materialized (select initiative_key from {changed_keys} k)"
 #: A unit's counts of one day, from its records (`count`s and `sum` of the valid benefit).
 DAILY_COUNTS_OF_RECORDS = """count(*) filter (where status <> 'withdrawn') as submitted,
                       count(*) filter (where status = 'valid') as valid,
@@ -184,7 +186,7 @@ MODEL_CHECKS: tuple[Check, ...] = (
         # Nightly the changed keys one by one through the key's index (`lateral …
         # offset 0`: the planner cannot know the change log's slice is small);
         # a full scope in one pass.
-        """with changed as materialized (select initiative_key from {changed_keys} k)
+        """with {changed}
            select min(f.unit_code) as unit_code, f.initiative_key
            from {candidate}.fct_initiative f
            where {full_scope}
@@ -244,7 +246,7 @@ MODEL_CHECKS: tuple[Check, ...] = (
         # (which passed this check): those the changed records are and were counted
         # in, and those whose counts differ from the published ones; each cell's
         # records through the (unit_code, submitted_date) index.
-        """with changed as materialized (select initiative_key from {changed_keys} k),
+        """with {changed},
            cells as materialized (
                select f.unit_code, f.submitted_date as date
                from changed c
@@ -351,7 +353,7 @@ MODEL_CHECKS: tuple[Check, ...] = (
         "Every duplicate points to an earlier record that is not itself a duplicate.",
         # Nightly the changed records and the duplicates of changed records (an
         # original that changed can break a duplicate that did not), by index.
-        """with changed as materialized (select initiative_key from {changed_keys} k),
+        """with {changed},
            suspects as materialized (
                select initiative_key from changed where not {full_scope}
                union

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sangkien.gate.checks import (
+    CHANGED,
     CHANGED_KEYS,
     FULL_SCOPE,
     LANDING_CHECKS,
@@ -81,6 +82,7 @@ def expectation_query(check: Check, anchor: tuple[str, str]) -> str:
         check.query.replace("{candidate}", CANDIDATE_SCHEMA)
         .replace("{published}", PUBLISHED_SCHEMA)
         .replace("{recent_deliveries}", RECENT_DELIVERIES)
+        .replace("{changed}", CHANGED)
         .replace("{changed_keys}", CHANGED_KEYS)
         .replace("{full_scope}", FULL_SCOPE)
         .strip()

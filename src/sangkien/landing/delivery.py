@@ -147,7 +147,7 @@ def load_delivery(
             order by delivery_id desc limit 1""",
         (folder.unit_code, folder.business_date),
     ).fetchone()
-    if prior and _unchanged(prior, signature):
+    if _unchanged(prior, signature):
         result.delivery_id = prior[0]
         return result
     try:

@@ -461,29 +461,33 @@ def _duplicates_query(units: list[str] | None) -> sql.Composable:
             "where split_part(l.initiative_key, ':', 1) = any(%(units)s)"
             " or split_part(l.duplicate_of_key, ':', 1) = any(%(units)s)"
         )
-    # Each record looked up by key in its unit's partition (`lateral … offset 0`):
-    # the planner would otherwise hash all of fct_initiative, twice, for a list a
-    # thirtieth its size.
     return sql.SQL("""
         select l.initiative_key, l.duplicate_of_key, l.kind, l.similarity,
                later.title as later_title, later.submitted_date as later_date,
                earlier.title as earlier_title, earlier.submitted_date as earlier_date
         from quality.duplicate_link as l
-        left join lateral (
-            select f.title, f.submitted_date from marts.fct_initiative as f
-            where f.unit_code = split_part(l.initiative_key, ':', 1)
-                and f.initiative_key = l.initiative_key
-            offset 0
-        ) as later on true
-        left join lateral (
-            select f.title, f.submitted_date from marts.fct_initiative as f
-            where f.unit_code = split_part(l.duplicate_of_key, ':', 1)
-                and f.initiative_key = l.duplicate_of_key
-            offset 0
-        ) as earlier on true
+        {}
+        {}
         {}
         order by l.initiative_key, l.duplicate_of_key
-    """).format(where)
+    """).format(
+        _record_by_key("l.initiative_key", "later"),
+        _record_by_key("l.duplicate_of_key", "earlier"),
+        where,
+    )
+
+
+def _record_by_key(key: str, alias: str) -> sql.Composable:
+    """A left join to the published record `key` names, looked up in its unit's
+    partition (`lateral … offset 0`): the planner would otherwise hash all of
+    fct_initiative for a list a thirtieth its size."""
+    return sql.SQL(
+        """left join lateral (
+            select f.title, f.submitted_date from marts.fct_initiative as f
+            where f.unit_code = split_part({key}, ':', 1) and f.initiative_key = {key}
+            offset 0
+        ) as {alias} on true"""
+    ).format(key=sql.SQL(key), alias=sql.Identifier(alias))
 
 
 _RANKING = """
