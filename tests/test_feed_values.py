@@ -27,6 +27,11 @@ ICT = timezone(timedelta(hours=7))
         ("31/05/2022", datetime(2022, 5, 31, 0, 0, tzinfo=ICT)),
         ("31/05/2022 21:04", datetime(2022, 5, 31, 21, 4, tzinfo=ICT)),
         ("1/6/2022 7:05:09", datetime(2022, 6, 1, 7, 5, 9, tzinfo=ICT)),
+        # The common 19-character shape, and spellings of the same length that are
+        # not it: a short offset is still converted, not read as local time.
+        ("2022-05-31 21:04:09", datetime(2022, 5, 31, 21, 4, 9, tzinfo=ICT)),
+        ("2022-05-31T21:04:09", datetime(2022, 5, 31, 21, 4, 9, tzinfo=ICT)),
+        ("2022-05-31T21:04+05", datetime(2022, 5, 31, 23, 4, tzinfo=ICT)),
     ],
 )
 def test_timestamps_in_every_accepted_spelling_are_local_time(
@@ -42,7 +47,18 @@ def test_a_date_with_a_utc_time_takes_the_local_date() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["31/02/2022", "2022-02-29", "2022-13-01", "2022-05-31T24:00", "hôm qua", "05/31"]
+    "text",
+    [
+        "31/02/2022",
+        "2022-02-29",
+        "2022-13-01",
+        "2022-05-31T24:00",
+        "hôm qua",
+        "05/31",
+        "2022-02-29 10:00:00",
+        "2022-05-31 24:00:00",
+        "2022-W22-2T10:00:00",
+    ],
 )
 def test_impossible_or_unparseable_dates_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match=text.replace("/", "/")):

@@ -99,29 +99,35 @@ def check_record(record: SourceRecord, unit_code: str) -> CheckedRow:
         reasons.append((Reason.MALFORMED_ROW, record.malformed))
         return checked
 
-    oversized = [name for name, value in values.items() if len(value) > MAX_FIELD_CHARS]
-    if oversized:
-        reasons.append(
-            (
-                Reason.MALFORMED_ROW,
-                f"{', '.join(oversized)} longer than {MAX_FIELD_CHARS:,} characters",
+    # One join answers both screens for the usual row (no long field, no bad byte);
+    # only a row that fails it pays for the field-by-field look.
+    joined = "\x00".join(values.values())
+    if len(joined) > MAX_FIELD_CHARS:
+        oversized = [name for name, value in values.items() if len(value) > MAX_FIELD_CHARS]
+        if oversized:
+            reasons.append(
+                (
+                    Reason.MALFORMED_ROW,
+                    f"{', '.join(oversized)} longer than {MAX_FIELD_CHARS:,} characters",
+                )
             )
-        )
-        return checked
+            return checked
 
-    undecodable = {name for name, value in values.items() if UNDECODABLE in value}
-    for name in sorted(undecodable):
-        reasons.append((Reason.ENCODING_ERROR, f"undecodable bytes in {name}"))
+    undecodable: set[str] = set()
+    clean = values  # the values, an undecodable one read as empty
+    if UNDECODABLE in joined:
+        undecodable = {name for name, value in values.items() if UNDECODABLE in value}
+        for name in sorted(undecodable):
+            reasons.append((Reason.ENCODING_ERROR, f"undecodable bytes in {name}"))
+        clean = {name: "" if name in undecodable else value for name, value in values.items()}
+    value = clean.get
 
-    def value(name: str) -> str:
-        return "" if name in undecodable else values.get(name, "")
-
-    record_id = value("record_id")
+    record_id = value("record_id", "")
     if len(record_id) > RECORD_ID_MAX:
         reasons.append((Reason.MALFORMED_ROW, f"record_id longer than {RECORD_ID_MAX} characters"))
 
     try:
-        is_deleted = parse_bool(value("is_deleted"))
+        is_deleted = parse_bool(value("is_deleted", ""))
     except ValueError as exc:
         reasons.append((Reason.BAD_ENUM, f"is_deleted: {exc}"))
         is_deleted = False
@@ -140,7 +146,7 @@ def check_record(record: SourceRecord, unit_code: str) -> CheckedRow:
             if name not in values:
                 reasons.append((Reason.MISSING_REQUIRED, f"{name} (column absent)"))
 
-    row_unit = value("unit_code")
+    row_unit = value("unit_code", "")
     if row_unit and row_unit != unit_code:
         reasons.append(
             (
@@ -149,7 +155,7 @@ def check_record(record: SourceRecord, unit_code: str) -> CheckedRow:
             )
         )
 
-    updated_at = _timestamp(value("updated_at"), "updated_at", reasons)
+    updated_at = _timestamp(value("updated_at", ""), "updated_at", reasons)
     if is_deleted:
         if reasons:
             return checked
@@ -165,54 +171,51 @@ def check_record(record: SourceRecord, unit_code: str) -> CheckedRow:
         )
         return checked
 
-    title = value("title")
+    title = value("title", "")
     if title and not TITLE_MIN <= len(title) <= TITLE_MAX:
         reasons.append(
             (Reason.TITLE_LENGTH, f"title has {len(title)} characters ({TITLE_MIN}–{TITLE_MAX})")
         )
     canonical: dict[str, str | None] = {}
     for name, allowed in ENUMS.items():
-        raw = value(name)
+        raw = value(name, "")
         folded = raw.lower()
         if raw and folded not in allowed:
             reasons.append((Reason.BAD_ENUM, f"{name}: '{raw}'"))
         canonical[name] = folded or None
     try:
-        is_confidential = parse_bool(value("is_confidential"))
+        is_confidential = parse_bool(value("is_confidential", ""))
     except ValueError as exc:
         reasons.append((Reason.BAD_ENUM, f"is_confidential: {exc}"))
         is_confidential = False
     benefit = None
-    if raw_benefit := value("benefit_vnd"):
+    if raw_benefit := value("benefit_vnd", ""):
         try:
             benefit = parse_benefit(raw_benefit)
         except ValueError as exc:
             reasons.append((Reason.BAD_NUMBER, f"benefit_vnd: {exc}"))
-    applied_on = _date(value("applied_on"), "applied_on", reasons)
-    submitted_at = _timestamp(value("submitted_at"), "submitted_at", reasons)
+    applied_on = _date(value("applied_on", ""), "applied_on", reasons)
+    submitted_at = _timestamp(value("submitted_at", ""), "submitted_at", reasons)
     if reasons:
         return checked
-
-    def text(name: str) -> str | None:
-        return values.get(name) or None
 
     checked.stored = (
         record.line_number,
         record_id,
-        text("grassroots_union"),
+        value("grassroots_union") or None,
         title,
         canonical["solution_type"],
         canonical["field"],
         canonical["participant_group"],
-        text("authors"),
-        text("author_ids"),
-        text("summary"),
-        text("effect_summary"),
+        value("authors") or None,
+        value("author_ids") or None,
+        value("summary") or None,
+        value("effect_summary") or None,
         benefit,
         applied_on,
-        text("recognized_by"),
+        value("recognized_by") or None,
         canonical["recognition_level"],
-        text("award"),
+        value("award") or None,
         is_confidential,
         canonical["review_status"],
         submitted_at,

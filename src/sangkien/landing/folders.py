@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from sangkien.feeds.contract import DATA_FILES
@@ -78,7 +79,7 @@ def check_inside(path: Path, landing_dir: Path) -> None:
     if path.is_symlink():
         raise UnsafePath(f"{path.name} is a link; deliveries must be real files")
     resolved = path.resolve()
-    if not resolved.is_relative_to(landing_dir.resolve()):
+    if not resolved.is_relative_to(_resolved(landing_dir)):
         raise UnsafePath(f"{path} resolves outside the landing area")
 
 
@@ -88,3 +89,9 @@ def sha256_of(path: Path) -> str:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _resolved(landing_dir: Path) -> Path:
+    """The landing area's real path, resolved once (a replay checks 50,000 deliveries)."""
+    return landing_dir.resolve()
