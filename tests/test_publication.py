@@ -116,12 +116,23 @@ def test_a_blocked_gate_keeps_the_last_good_state_until_the_next_good_night(
     lost = "from marts_candidate.fct_initiative where initiative_key = 'P38:A1'"
     db.execute(f"create temporary table lost as select * {lost}")
     db.execute(f"delete {lost}")
+    # 300 more of P01's cells are doubled: more than the gate lists, all counted.
+    db.execute(
+        """create temporary table doubled as select * from marts_candidate.fct_unit_daily
+           where unit_code = 'P01' and date between date '2022-01-08' and date '2022-11-03'"""
+    )
+    db.execute("insert into marts_candidate.fct_unit_daily select * from doubled")
     with pytest.raises(publishing.GateBlocked) as blocked:
         publishing.check_models(D2)
     message = str(blocked.value)
-    assert "every_unit_on_every_date" in message and "P01" in message
+    assert "every_unit_on_every_date (300 violating row(s); units: P01)" in message
     assert "records_match_raw" in message and "P38" in message
     db.execute("insert into marts_candidate.fct_initiative select * from lost")
+    db.execute(
+        """delete from marts_candidate.fct_unit_daily t using doubled d
+           where t.unit_code = d.unit_code and t.date = d.date;
+           insert into marts_candidate.fct_unit_daily select * from doubled"""
+    )
     assert fingerprint(db) == good  # analysts still see night 1
     decision = db.execute(
         "select published, failed_checks, units_involved from quality.publication"

@@ -98,14 +98,15 @@ def expectation_query(check: Check, anchor: tuple[str, str]) -> str:
 
 def build_suite(name: str) -> Any:
     import great_expectations as gx
-    import great_expectations.expectations as gxe
+
+    from sangkien.gate.expectation import ExpectNoViolatingRows, violation_query
 
     anchor, checks = SUITES[name]
     suite = gx.ExpectationSuite(name=name, meta={"source": "sangkien.gate.checks"})
     for check in checks:
         suite.add_expectation(
-            gxe.UnexpectedRowsExpectation(
-                unexpected_rows_query=expectation_query(check, anchor),
+            ExpectNoViolatingRows(
+                unexpected_rows_query=violation_query(expectation_query(check, anchor)),
                 description=check.description,
                 meta={"check": check.name, "blocking": check.blocking, **check.meta},
             )
