@@ -290,6 +290,24 @@ def test_within_a_delivery_the_latest_update_then_the_later_line_wins(db, landin
     assert delivery_counts(db) == [(D3, "loaded", 4, 2, 0, 2)]
 
 
+def test_a_delivery_too_big_to_track_still_loses_its_superseded_rows(
+    db, landing, monkeypatch
+) -> None:
+    # The loader tracks a bounded number of record ids to skip the search for
+    # repeats; here the bound is two, and C, repeated, comes after it.
+    monkeypatch.setattr("sangkien.landing.delivery._TRACKED_RECORD_IDS", 2)
+    rows = [
+        row(record_id="A"),
+        row(record_id="B"),
+        row(record_id="C", title="Bản đầu tiên của C"),
+        row(record_id="C", title="Bản sau cùng của C"),
+    ]
+    write_delivery(landing, "P38", D3, rows)
+    land(db, landing, D3)
+    assert raw_titles(db)["C"] == "Bản sau cùng của C"
+    assert delivery_counts(db) == [(D3, "loaded", 4, 3, 0, 1)]
+
+
 def test_each_units_rows_land_in_its_own_partition(db, landing) -> None:
     write_delivery(landing, "P38", D3, [row(record_id="A"), row(record_id="A", title="Sau")])
     write_delivery(landing, "P01", D3, [row(record_id="H", unit_code="P01")])

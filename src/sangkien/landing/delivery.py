@@ -40,6 +40,8 @@ _AUTHORS, _AUTHOR_IDS = STORED_COLUMNS.index("authors"), STORED_COLUMNS.index("a
 _RECORD_ID = STORED_COLUMNS.index("record_id")
 #: Up to this many rejected rows or warnings are inserted (pipelined), past it COPY'd.
 _FEW_ROWS = 200
+#: Record ids tracked per delivery for repeats (a few MB); past it, assume some repeat.
+_TRACKED_RECORD_IDS = 100_000
 
 
 @dataclass
@@ -310,7 +312,8 @@ def _load(
             # Hashes of the published record ids: a delivery that repeats none (nearly
             # all) skips the server's search for superseded rows, a query on the
             # partitioned raw table that cost more than the rest of a small delivery.
-            # A hash collision only means the search runs after all.
+            # A hash collision, or a delivery too big to track, only means the search
+            # runs after all (memory stays flat).
             record_hashes: set[int] = set()
             repeats = False
             with conn.cursor().copy(
@@ -328,9 +331,13 @@ def _load(
                         keys = author_keys(key, unit, stored[_AUTHORS], stored[_AUTHOR_IDS])
                         copy.write_row((*prefix, *stored, keys))
                         published += 1
-                        record_hash = hash(stored[_RECORD_ID])
-                        repeats = repeats or record_hash in record_hashes
-                        record_hashes.add(record_hash)
+                        if not repeats:
+                            record_hash = hash(stored[_RECORD_ID])
+                            repeats = (
+                                record_hash in record_hashes
+                                or len(record_hashes) >= _TRACKED_RECORD_IDS
+                            )
+                            record_hashes.add(record_hash)
                         continue
                     result.rows_rejected += 1
                     for code, detail in checked.reasons:
