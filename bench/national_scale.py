@@ -299,7 +299,8 @@ def naive_landing(dsn: str, night_set: list[Delivery]) -> tuple[int, float]:
         else:
             frame = pd.read_excel(d.data_file, dtype=str)
         # One table for all: the contract's columns, whatever each unit's layout.
-        frame = frame.reindex(columns=list(ALL_COLUMNS)).fillna("")
+        # (Columns a file lacks come in as float NaN: text first, then empty.)
+        frame = frame.reindex(columns=list(ALL_COLUMNS)).astype(object).fillna("")
         frame["unit_code_delivered"] = d.unit
         frame.to_sql(
             "naive_initiative_row", engine, schema="staging", if_exists="append", index=False
