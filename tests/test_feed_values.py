@@ -58,6 +58,8 @@ def test_a_date_with_a_utc_time_takes_the_local_date() -> None:
         "2022-02-29 10:00:00",
         "2022-05-31 24:00:00",
         "2022-W22-2T10:00:00",
+        "2022-05-31_21:04:09",
+        "2022-05-31-07:00:00",
     ],
 )
 def test_impossible_or_unparseable_dates_are_refused(text: str) -> None:
