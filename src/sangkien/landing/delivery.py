@@ -456,32 +456,9 @@ def _record_incomplete(
     )
 
 
-def _drop_superseded_and_count(
-    conn: psycopg.Connection, result: DeliveryResult, copied: int, repeats: bool
-) -> int:
-    """Remove the rows superseded within the delivery and write its counts; return
-    how many were superseded. Within a delivery the latest `updated_at`, then the
-    later line, wins (contract §4a). Without `repeats` (no record id published
-    twice) nothing can be superseded, and only the counts are written."""
-    counts = {
-        "id": result.delivery_id,
-        "unit": result.unit_code,
-        "received": result.rows_received,
-        "copied": copied,
-        "rejected": result.rows_rejected,
-    }
-    if not repeats:
-        conn.execute(
-            """update quality.delivery set rows_received = %(received)s,
-                   rows_published = %(copied)s, rows_rejected = %(rejected)s,
-                   rows_superseded = 0, loaded_at = now()
-               where delivery_id = %(id)s""",
-            counts,
-        )
-        return 0
-    row = conn.execute(
-        # The unit names the partition (a ctid is only unique within one).
-        """with superseded as (
+#: The rows superseded within a delivery, deleted; their number is `dropped.n`.
+#: The unit names the partition (a ctid is only unique within one).
+_DROP_SUPERSEDED = """superseded as (
                delete from raw.initiative_row r
                using (
                    select tableoid, ctid, row_number() over (
@@ -494,14 +471,32 @@ def _drop_superseded_and_count(
                    and ranked.version_rank > 1
                returning 1
            ),
-           dropped as (select count(*)::integer as n from superseded)
+           dropped as (select count(*)::integer as n from superseded)"""
+
+
+def _drop_superseded_and_count(
+    conn: psycopg.Connection, result: DeliveryResult, copied: int, repeats: bool
+) -> int:
+    """Remove the rows superseded within the delivery and write its counts, in one
+    statement; return how many were superseded. Within a delivery the latest
+    `updated_at`, then the later line, wins (contract §4a). Without `repeats` (no
+    record id published twice) nothing can be superseded, and raw is not searched."""
+    dropped = _DROP_SUPERSEDED if repeats else "dropped as (select 0 as n)"
+    row = conn.execute(
+        f"""with {dropped}
            update quality.delivery set rows_received = %(received)s,
                rows_published = %(copied)s - dropped.n, rows_rejected = %(rejected)s,
                rows_superseded = dropped.n, loaded_at = now()
            from dropped
            where delivery_id = %(id)s
            returning rows_superseded""",
-        counts,
+        {
+            "id": result.delivery_id,
+            "unit": result.unit_code,
+            "received": result.rows_received,
+            "copied": copied,
+            "rejected": result.rows_rejected,
+        },
     ).fetchone()
     return int(row[0])  # type: ignore[index]
 
