@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import pickle
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -38,6 +40,8 @@ from sangkien.landing.folders import DeliveryFolder, UnsafePath, check_inside, s
 _RAW_COLUMNS = ("delivery_id", "unit_code", "business_date", *STORED_COLUMNS, "author_keys")
 _AUTHORS, _AUTHOR_IDS = STORED_COLUMNS.index("authors"), STORED_COLUMNS.index("author_ids")
 _RECORD_ID = STORED_COLUMNS.index("record_id")
+_REJECTED = ("delivery_id", "unit_code", "line_number", "record_id", "reason_code", "reason_detail")
+_WARNED = ("delivery_id", "unit_code", "line_number", "warning_code", "detail")
 #: Up to this many rejected rows or warnings are inserted (pipelined), past it COPY'd.
 _FEW_ROWS = 200
 #: Record ids tracked per delivery for repeats (a few MB); past it, assume some repeat.
@@ -285,11 +289,13 @@ def _load(
     codec, records = _records(raw, data_file, manifest, headers)
     meta["encoding"] = codec
     try:
-        with conn.transaction():
+        with _transaction(conn):
             columns = ", ".join(meta)
-            # Three statements, one round trip: a replay lands tens of thousands of
-            # deliveries, and waiting on each statement was a large part of it.
+            # The transaction's start and three statements, one round trip: a replay
+            # lands tens of thousands of deliveries, and waiting on each statement
+            # was a large part of it.
             with conn.pipeline():
+                conn.execute("begin")
                 # One loader per unit at a time (CLI and scheduler may overlap).
                 conn.execute(
                     "select pg_advisory_xact_lock(hashtext('sangkien-unit-' || %s))", (unit,)
@@ -379,26 +385,23 @@ def _load(
             problems = _manifest_mismatch(manifest, meta["sha256"], result.rows_received)
             if problems:
                 raise _Incomplete("; ".join(problems))
-            _copy_rows(
-                conn,
-                "quality.rejected_row",
-                (
-                    "delivery_id",
-                    "unit_code",
-                    "line_number",
-                    "record_id",
-                    "reason_code",
-                    "reason_detail",
-                ),
-                rejected,
+            # Large spools go by COPY first; the rest, the counts and the commit in
+            # one round trip.
+            spools = (
+                ("quality.rejected_row", _REJECTED, rejected),
+                ("quality.warning", _WARNED, warnings),
             )
-            _copy_rows(
-                conn,
-                "quality.warning",
-                ("delivery_id", "unit_code", "line_number", "warning_code", "detail"),
-                warnings,
-            )
-            result.rows_superseded = _drop_superseded_and_count(conn, result, published, repeats)
+            few = {table: spool.few(_FEW_ROWS) for table, _, spool in spools}
+            for table, columns, spool in spools:
+                if few[table] is None:
+                    _copy_rows(conn, table, columns, spool)
+            with conn.pipeline():
+                for table, columns, _ in spools:
+                    if few[table]:
+                        _insert_rows(conn, table, columns, few[table])
+                counted = _drop_superseded_and_count(conn, result, published, repeats)
+                conn.execute("commit")
+            result.rows_superseded = int(counted.fetchone()[0])  # type: ignore[index]
             result.rows_published = published - result.rows_superseded
     except _Incomplete as exc:
         return _record_incomplete(conn, result, meta, str(exc))
@@ -476,13 +479,13 @@ _DROP_SUPERSEDED = """superseded as (
 
 def _drop_superseded_and_count(
     conn: psycopg.Connection, result: DeliveryResult, copied: int, repeats: bool
-) -> int:
+) -> psycopg.Cursor[Any]:
     """Remove the rows superseded within the delivery and write its counts, in one
-    statement; return how many were superseded. Within a delivery the latest
-    `updated_at`, then the later line, wins (contract §4a). Without `repeats` (no
-    record id published twice) nothing can be superseded, and raw is not searched."""
+    statement whose one row is how many were superseded. Within a delivery the
+    latest `updated_at`, then the later line, wins (contract §4a). Without `repeats`
+    (no record id published twice) nothing can be superseded, and raw is not searched."""
     dropped = _DROP_SUPERSEDED if repeats else "dropped as (select 0 as n)"
-    row = conn.execute(
+    return conn.execute(
         f"""with {dropped}
            update quality.delivery set rows_received = %(received)s,
                rows_published = %(copied)s - dropped.n, rows_rejected = %(rejected)s,
@@ -497,8 +500,7 @@ def _drop_superseded_and_count(
             "copied": copied,
             "rejected": result.rows_rejected,
         },
-    ).fetchone()
-    return int(row[0])  # type: ignore[index]
+    )
 
 
 def _copy_rows(
@@ -511,10 +513,8 @@ def _copy_rows(
         return
     listed = ", ".join(columns)
     few = rows.few(_FEW_ROWS)
-    if few is not None:  # most deliveries: a handful of rows, one round trip
-        conn.cursor().executemany(
-            f"insert into {table} ({listed}) values ({', '.join(['%s'] * len(columns))})", few
-        )
+    if few is not None:
+        _insert_rows(conn, table, columns, few)
         return
     buffer = f"copy_{table.replace('.', '_')}"
     conn.execute(
@@ -526,3 +526,31 @@ def _copy_rows(
             copy.write_row(row)
     conn.execute(f"insert into {table} ({listed}) select {listed} from {buffer}")
     conn.execute(f"truncate {buffer}")
+
+
+def _insert_rows(
+    conn: psycopg.Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """A handful of rows (most deliveries' rejections and warnings), as pipelined inserts."""
+    placeholders = ", ".join(["%s"] * len(columns))
+    conn.cursor().executemany(
+        f"insert into {table} ({', '.join(columns)}) values ({placeholders})", rows
+    )
+
+
+_OPEN = (psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INERROR)
+
+
+@contextmanager
+def _transaction(conn: psycopg.Connection) -> Iterator[None]:
+    """Roll back whatever the block began and did not commit.
+
+    The block opens the transaction itself, inside its first pipeline, and commits
+    inside its last: psycopg's `transaction()` spends a round trip on each.
+    """
+    try:
+        yield
+    except BaseException:
+        if conn.info.transaction_status in _OPEN:
+            conn.execute("rollback")
+        raise
