@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from datetime import date
 
@@ -82,6 +83,21 @@ def test_a_data_file_linking_outside_the_landing_area_is_refused(db, landing, tm
     (folder / "initiatives.csv").symlink_to(secret)
     with pytest.raises(UnitNightFailed, match="link"):
         land(db, landing)
+
+
+def test_a_linked_manifest_or_date_folder_is_refused(db, landing, tmp_path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    outside = write_delivery(elsewhere, "P38", NIGHT, [row()])
+    folder = write_delivery(landing, "P38", NIGHT, [row()])
+    (folder / "manifest.json").unlink()
+    (folder / "manifest.json").symlink_to(outside / "manifest.json")
+    with pytest.raises(UnitNightFailed, match=r"manifest\.json is a link"):
+        land(db, landing)
+    shutil.rmtree(folder)
+    folder.symlink_to(outside, target_is_directory=True)
+    with pytest.raises(UnitNightFailed, match="is a link"):
+        land(db, landing)
+    assert db.execute("select count(*) from raw.initiative_row").fetchone() == (0,)
 
 
 def test_a_linked_unit_folder_is_refused(db, landing, tmp_path) -> None:

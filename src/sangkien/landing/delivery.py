@@ -35,7 +35,13 @@ from sangkien.feeds.manifest import Manifest, ManifestError
 from sangkien.feeds.pseudonyms import author_keys, pseudonym_key
 from sangkien.feeds.readers import Header, UnreadableFile, read_csv, read_json, read_xlsx
 from sangkien.feeds.rows import STORED_COLUMNS, check_record
-from sangkien.landing.folders import DeliveryFolder, UnsafePath, check_inside, sha256_of
+from sangkien.landing.folders import (
+    DeliveryFolder,
+    UnsafePath,
+    check_file_in,
+    check_inside,
+    sha256_of,
+)
 
 _RAW_COLUMNS = ("delivery_id", "unit_code", "business_date", *STORED_COLUMNS, "author_keys")
 #: The types of `_RAW_COLUMNS` (schema.sql), for a binary COPY: a third of the client's
@@ -213,7 +219,7 @@ def _inspect(folder: DeliveryFolder, landing_dir: Path) -> tuple[Manifest | None
     check_inside(folder.path, landing_dir)
     manifest = None
     if folder.manifest_path.exists():
-        check_inside(folder.manifest_path, landing_dir)
+        check_file_in(folder.manifest_path)
         check_file_size(folder.manifest_path, MAX_MANIFEST_BYTES)
         try:
             manifest = Manifest.read(
@@ -232,7 +238,7 @@ def _inspect(folder: DeliveryFolder, landing_dir: Path) -> tuple[Manifest | None
         raise _Refused("no data file (initiatives.csv, .json or .xlsx) in the folder")
     else:
         raise _Refused(f"several data files and no manifest to choose: {[f.name for f in files]}")
-    check_inside(data_file, landing_dir)
+    check_file_in(data_file)
     check_file_size(data_file)
     if data_file.suffix == ".xlsx":
         check_xlsx_archive(data_file)
