@@ -295,7 +295,7 @@ def test_a_delivery_too_big_to_track_still_loses_its_superseded_rows(
 ) -> None:
     # The loader tracks a bounded number of record ids to skip the search for
     # repeats; here the bound is two, and C, repeated, comes after it.
-    monkeypatch.setattr("sangkien.landing.delivery._TRACKED_RECORD_IDS", 2)
+    monkeypatch.setattr("sangkien.landing.checked_rows._TRACKED_RECORD_IDS", 2)
     rows = [
         row(record_id="A"),
         row(record_id="B"),

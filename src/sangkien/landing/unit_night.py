@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 
+from sangkien.landing.batch import DeliveryBatch
 from sangkien.landing.delivery import DeliveryResult, last_attempts, load_delivery
 from sangkien.landing.folders import DeliveryFolder, UnsafePath, delivery_folders
 from sangkien.registry import Source
@@ -112,9 +113,16 @@ def land_unit_range(
         folders = []
         problems.setdefault(date_to, []).append(str(exc))
     known = last_attempts(conn, unit, date_to)
+    batch = DeliveryBatch(conn, unit, landing_dir, source.transport)
     by_night = {
-        f.business_date: _load_one(conn, f, landing_dir, source.transport, known) for f in folders
+        f.business_date: load_delivery(
+            conn, f, landing_dir, source.transport, known=known, batch=batch
+        )
+        for f in folders
     }
+    batch.flush()
+    for folder in folders:
+        _log(folder, by_night[folder.business_date])
     outcomes = []
     night = date_from
     while night <= date_to:
@@ -157,6 +165,11 @@ def _load_one(
     known: dict[date, tuple[Any, ...]],
 ) -> DeliveryResult:
     result = load_delivery(conn, folder, landing_dir, transport, known=known)
+    _log(folder, result)
+    return result
+
+
+def _log(folder: DeliveryFolder, result: DeliveryResult) -> None:
     if result.status != "unchanged":
         log.info(
             "%s %s: %s (received %d, published %d, rejected %d, superseded %d)%s",
@@ -169,7 +182,6 @@ def _load_one(
             result.rows_superseded,
             f" — {result.detail}" if result.detail else "",
         )
-    return result
 
 
 def record_outcome(conn: psycopg.Connection, outcome: UnitOutcome) -> None:

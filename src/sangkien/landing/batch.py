@@ -1,0 +1,147 @@
+"""Small new deliveries of one unit, written together (a replay's landing).
+
+A replay lands about 48,000 deliveries, most of a few dozen rows; one
+transaction and one COPY each cost more than their rows. A batch reads and
+checks each small delivery in full first (so one that does not match its
+manifest is recorded `incomplete` and never written), then writes up to
+`MAX_DELIVERIES` of them, or `MAX_ROWS` rows, in one transaction: one COPY,
+one pipeline of rejected rows, warnings and counts. Each delivery is still
+all or nothing; the tables are the same as when they are loaded one by one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from sangkien.feeds.manifest import Manifest
+from sangkien.feeds.readers import Header, UnreadableFile
+from sangkien.landing.checked_rows import (
+    DeliveryResult,
+    DeliveryRows,
+    Spool,
+    broken_upload,
+    open_records,
+)
+from sangkien.landing.folders import DeliveryFolder
+from sangkien.landing.writing import (
+    COPY_RAW,
+    RAW_TYPES,
+    finish_and_commit,
+    insert_delivery,
+    lock_unit,
+    record_incomplete,
+    transaction,
+)
+
+#: A data file up to this size joins a batch (about 1,500 rows); larger ones are
+#: loaded alone, their rows COPY'd as they are checked.
+MAX_FILE_BYTES = 512 * 1024
+MAX_DELIVERIES = 200
+MAX_ROWS = 5000
+
+
+@dataclass
+class _Pending:
+    folder: DeliveryFolder
+    meta: dict[str, Any]
+    rows: DeliveryRows
+    stored: Spool
+
+
+class DeliveryBatch:
+    """Deliveries of `unit` that had no attempt yet, checked and waiting to be written."""
+
+    def __init__(self, conn: psycopg.Connection, unit: str, landing_dir: Path, transport: str):
+        self._conn = conn
+        self._unit = unit
+        self._landing_dir = landing_dir
+        self._transport = transport
+        self._pending: list[_Pending] = []
+        self._rows = 0
+
+    def takes(self, file_size: int | None) -> bool:
+        return file_size is not None and file_size <= MAX_FILE_BYTES
+
+    def add(
+        self,
+        folder: DeliveryFolder,
+        data_file: Path,
+        manifest: Manifest | None,
+        meta: dict[str, Any],
+    ) -> DeliveryResult:
+        """Read and check the delivery; its result is final once the batch is written."""
+        result = DeliveryResult(self._unit, folder.business_date.isoformat(), "loaded")
+        headers: list[Header] = []
+        rows, stored = DeliveryRows(result, headers), Spool()
+        try:
+            with data_file.open("rb") as raw:
+                codec, records = open_records(raw, data_file, manifest, headers)
+                meta["encoding"] = codec
+                for row in rows.stored(records):
+                    stored.add(row)
+        except UnreadableFile as exc:
+            rows.close()
+            stored.close()
+            incomplete = broken_upload(manifest, meta, result, exc)
+            if incomplete:
+                return record_incomplete(self._conn, result, meta, incomplete)
+            raise
+        problems = rows.finish(manifest, meta["sha256"])
+        if problems:
+            rows.close()
+            stored.close()
+            return record_incomplete(self._conn, result, meta, "; ".join(problems))
+        self._pending.append(_Pending(folder, meta, rows, stored))
+        self._rows += len(stored)
+        if len(self._pending) >= MAX_DELIVERIES or self._rows >= MAX_ROWS:
+            self.flush()
+        return result
+
+    def flush(self) -> None:
+        """Write the waiting deliveries in one transaction."""
+        pending, self._pending, self._rows = self._pending, [], 0
+        if not pending:
+            return
+        conn = self._conn
+        try:
+            with transaction(conn):
+                with conn.pipeline():
+                    conn.execute("begin")
+                    lock_unit(conn, self._unit)
+                    # Decided on the attempts read before the lock: a loader that
+                    # ran meanwhile sends these deliveries the one-by-one way.
+                    taken = conn.execute(
+                        """select 1 from quality.delivery
+                           where unit_code = %s and business_date = any(%s) limit 1""",
+                        (self._unit, [p.folder.business_date for p in pending]),
+                    )
+                if taken.fetchone():
+                    conn.execute("rollback")
+                    self._one_by_one(pending)
+                    return
+                with conn.pipeline():
+                    inserted = [insert_delivery(conn, p.meta, replaces=False) for p in pending]
+                for p, cursor in zip(pending, inserted, strict=True):
+                    p.rows.result.delivery_id = cursor.fetchone()[0]  # type: ignore[index]
+                with conn.cursor().copy(COPY_RAW) as copy:
+                    copy.set_types(list(RAW_TYPES.values()))
+                    for p in pending:
+                        prefix = (p.rows.result.delivery_id, self._unit, p.folder.business_date)
+                        for row in p.stored:
+                            copy.write_row((*prefix, *row))
+                finish_and_commit(conn, [p.rows for p in pending])
+        finally:
+            for p in pending:
+                p.rows.close()
+                p.stored.close()
+
+    def _one_by_one(self, pending: list[_Pending]) -> None:
+        from sangkien.landing.delivery import load_delivery  # which imports this module
+
+        for p in pending:
+            fresh = load_delivery(self._conn, p.folder, self._landing_dir, self._transport)
+            vars(p.rows.result).update(vars(fresh))
