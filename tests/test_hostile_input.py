@@ -51,6 +51,18 @@ def test_an_oversized_field_in_json_rejects_only_its_row(db, landing) -> None:
     ]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_nul_character_rejects_only_its_row(db, landing, fmt) -> None:
+    # PostgreSQL's text cannot hold NUL: it used to stop the unit's night at the COPY.
+    rows = [row(record_id="NUL", title="Sáng kiến có ký tự \x00 rỗng"), row(record_id="OK")]
+    write_delivery(landing, "P38", NIGHT, rows, fmt=fmt)
+    assert land(db, landing).outcome == "loaded"
+    assert db.execute("select record_id from raw.initiative_row").fetchall() == [("OK",)]
+    assert db.execute(
+        "select line_number, record_id, reason_code, reason_detail from quality.rejected_row"
+    ).fetchall() == [(1, "NUL", "ENCODING_ERROR", "undecodable bytes in title")]
+
+
 def test_an_oversized_file_is_refused_before_it_is_read(db, landing, monkeypatch) -> None:
     import sangkien.feeds.limits as limits
 

@@ -165,3 +165,30 @@ def test_a_delivery_loaded_meanwhile_sends_the_batch_one_by_one(db, landing, war
         ("K1",),
         ("K2",),
     ]
+
+
+def test_a_delivery_the_server_refuses_fails_alone_as_one_by_one(db, landing) -> None:
+    # A rule the loader does not know (here a constraint added by hand) refuses one
+    # delivery's row: the batch is written one by one, so the night before it lands.
+    db.execute("alter table raw.initiative_row add constraint no_r2 check (record_id <> 'R2')")
+    for night, record in zip(NIGHTS[:3], ["R1", "R2", "R3"], strict=True):
+        write_delivery(landing, "P38", night, [row(record_id=record)])
+    with pytest.raises(psycopg.errors.CheckViolation):
+        land_unit_range(db, Source("P38"), NIGHTS[0], NIGHTS[2], landing)
+    assert db.execute("select business_date, status from quality.delivery").fetchall() == [
+        (NIGHTS[0], "loaded")
+    ]
+    assert db.execute("select record_id from raw.initiative_row").fetchall() == [("R1",)]
+
+
+def test_rejected_rows_count_towards_a_batchs_size(db, landing, monkeypatch) -> None:
+    monkeypatch.setattr(batch_module, "MAX_ROWS", 4)
+    for night in NIGHTS[:2]:
+        write_delivery(landing, "P38", night, [row(record_id=f"X{i}", field="?") for i in range(2)])
+    batch = DeliveryBatch(db, "P38", landing, "file")
+    known = last_attempts(db, "P38", NIGHTS[1])
+    for folder in delivery_folders(landing, "P38", NIGHTS[1]):
+        load_delivery(db, folder, landing, known=known, batch=batch)
+    assert batch.full  # four rows waiting in memory, though none is to be stored
+    batch.flush()
+    assert db.execute("select count(*) from quality.rejected_row").fetchone() == (4,)

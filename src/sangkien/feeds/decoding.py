@@ -2,8 +2,9 @@
 
 Undecodable bytes become U+10FFFE, a Unicode noncharacter that no real text
 carries; a row holding it is rejected `ENCODING_ERROR` (contract §2) and the
-rest of the file is read on. NFD input and cp1258's decomposed tone marks are
-normalised to NFC.
+rest of the file is read on. So does a NUL character (PostgreSQL's text
+cannot hold one; before, it stopped the unit's night at the COPY). NFD input
+and cp1258's decomposed tone marks are normalised to NFC.
 """
 
 from __future__ import annotations
@@ -56,7 +57,10 @@ def codec_for(declared: str | None, head: bytes) -> str:
 
 
 def nfc(text: str) -> str:
-    """`text` in NFC (cheap when it already is)."""
+    """`text` in NFC (cheap when it already is). A NUL character, which no text
+    column can hold, reads as an undecodable byte: its row is rejected, not the file."""
+    if "\x00" in text:
+        text = text.replace("\x00", UNDECODABLE)
     if text.isascii() or unicodedata.is_normalized("NFC", text):
         return text
     return unicodedata.normalize("NFC", text)

@@ -73,7 +73,8 @@ class DeliveryBatch:
         manifest: Manifest | None,
         meta: dict[str, Any],
     ) -> DeliveryResult:
-        """Read and check the delivery; its result is final once the batch is written."""
+        """Read and check the delivery; its result is final once the batch is written
+        (`flush`, which the caller runs when the batch is `full` and at the end)."""
         result = DeliveryResult(self._unit, folder.business_date.isoformat(), "loaded")
         headers: list[Header] = []
         rows, stored = DeliveryRows(result, headers), Spool()
@@ -83,61 +84,84 @@ class DeliveryBatch:
                 meta["encoding"] = codec
                 for row in rows.stored(records):
                     stored.add(row)
-        except UnreadableFile as exc:
+            problems = rows.finish(manifest, meta["sha256"])
+        except BaseException as exc:
             rows.close()
             stored.close()
-            incomplete = broken_upload(manifest, meta, result, exc)
-            if incomplete:
+            if isinstance(exc, UnreadableFile) and (
+                incomplete := broken_upload(manifest, meta, result, exc)
+            ):
                 return record_incomplete(self._conn, result, meta, incomplete)
             raise
-        problems = rows.finish(manifest, meta["sha256"])
         if problems:
             rows.close()
             stored.close()
             return record_incomplete(self._conn, result, meta, "; ".join(problems))
         self._pending.append(_Pending(folder, meta, rows, stored))
-        self._rows += len(stored)
-        if len(self._pending) >= MAX_DELIVERIES or self._rows >= MAX_ROWS:
-            self.flush()
+        # Every row received counts (rejections wait in memory too), so memory stays flat.
+        self._rows += result.rows_received
         return result
+
+    @property
+    def full(self) -> bool:
+        return len(self._pending) >= MAX_DELIVERIES or self._rows >= MAX_ROWS
+
+    def discard(self) -> None:
+        """Forget the waiting deliveries (their unit's range failed before writing them)."""
+        for p in self._pending:
+            p.rows.close()
+            p.stored.close()
+        self._pending, self._rows = [], 0
 
     def flush(self) -> None:
         """Write the waiting deliveries in one transaction."""
         pending, self._pending, self._rows = self._pending, [], 0
         if not pending:
             return
-        conn = self._conn
         try:
-            with transaction(conn):
-                with conn.pipeline():
-                    conn.execute("begin")
-                    lock_unit(conn, self._unit)
-                    # Decided on the attempts read before the lock: a loader that
-                    # ran meanwhile sends these deliveries the one-by-one way.
-                    taken = conn.execute(
-                        """select 1 from quality.delivery
-                           where unit_code = %s and business_date = any(%s) limit 1""",
-                        (self._unit, [p.folder.business_date for p in pending]),
-                    )
-                if taken.fetchone():
-                    conn.execute("rollback")
-                    self._one_by_one(pending)
-                    return
-                with conn.pipeline():
-                    inserted = [insert_delivery(conn, p.meta, replaces=False) for p in pending]
-                for p, cursor in zip(pending, inserted, strict=True):
-                    p.rows.result.delivery_id = cursor.fetchone()[0]  # type: ignore[index]
-                with conn.cursor().copy(COPY_RAW) as copy:
-                    copy.set_types(list(RAW_TYPES.values()))
-                    for p in pending:
-                        prefix = (p.rows.result.delivery_id, self._unit, p.folder.business_date)
-                        for row in p.stored:
-                            copy.write_row((*prefix, *row))
-                finish_and_commit(conn, [p.rows for p in pending])
+            try:
+                written = self._write(pending)
+            except psycopg.Error:
+                # One delivery the server refuses must not take the others with it:
+                # one by one, those before it are written and it fails as it would alone.
+                if self._conn.closed:
+                    raise
+                written = False
+            if not written:
+                self._one_by_one(pending)
         finally:
             for p in pending:
                 p.rows.close()
                 p.stored.close()
+
+    def _write(self, pending: list[_Pending]) -> bool:
+        """One transaction for `pending`; False (nothing written) when a loader ran
+        meanwhile: the attempts were read before the unit's lock."""
+        conn = self._conn
+        with transaction(conn):
+            with conn.pipeline():
+                conn.execute("begin")
+                lock_unit(conn, self._unit)
+                taken = conn.execute(
+                    """select 1 from quality.delivery
+                       where unit_code = %s and business_date = any(%s) limit 1""",
+                    (self._unit, [p.folder.business_date for p in pending]),
+                )
+            if taken.fetchone():
+                conn.execute("rollback")
+                return False
+            with conn.pipeline():
+                inserted = [insert_delivery(conn, p.meta, replaces=False) for p in pending]
+            for p, cursor in zip(pending, inserted, strict=True):
+                p.rows.result.delivery_id = cursor.fetchone()[0]  # type: ignore[index]
+            with conn.cursor().copy(COPY_RAW) as copy:
+                copy.set_types(list(RAW_TYPES.values()))
+                for p in pending:
+                    prefix = (p.rows.result.delivery_id, self._unit, p.folder.business_date)
+                    for row in p.stored:
+                        copy.write_row((*prefix, *row))
+            finish_and_commit(conn, [p.rows for p in pending])
+        return True
 
     def _one_by_one(self, pending: list[_Pending]) -> None:
         from sangkien.landing.delivery import load_delivery  # which imports this module

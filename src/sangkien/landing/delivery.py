@@ -243,7 +243,11 @@ def _load(
     headers: list[Header] = []
     rows = DeliveryRows(result, headers)
     raw = data_file.open("rb")
-    codec, records = open_records(raw, data_file, manifest, headers)
+    try:
+        codec, records = open_records(raw, data_file, manifest, headers)
+    except BaseException:
+        raw.close()
+        raise
     meta["encoding"] = codec
     try:
         with transaction(conn):

@@ -114,13 +114,17 @@ def land_unit_range(
         problems.setdefault(date_to, []).append(str(exc))
     known = last_attempts(conn, unit, date_to)
     batch = DeliveryBatch(conn, unit, landing_dir, source.transport)
-    by_night = {
-        f.business_date: load_delivery(
-            conn, f, landing_dir, source.transport, known=known, batch=batch
-        )
-        for f in folders
-    }
-    batch.flush()
+    by_night = {}
+    try:
+        for folder in folders:
+            by_night[folder.business_date] = load_delivery(
+                conn, folder, landing_dir, source.transport, known=known, batch=batch
+            )
+            if batch.full:
+                batch.flush()
+        batch.flush()
+    finally:
+        batch.discard()  # nothing left after a flush; after an error, temporary files
     for folder in folders:
         _log(folder, by_night[folder.business_date])
     outcomes = []

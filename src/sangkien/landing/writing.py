@@ -8,6 +8,7 @@ so that a small delivery costs a handful of round trips.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -49,7 +50,9 @@ def transaction(conn: psycopg.Connection) -> Iterator[None]:
         yield
     except BaseException:
         if conn.info.transaction_status in _OPEN:
-            conn.execute("rollback")
+            # A lost connection must not hide what went wrong first.
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("rollback")
         raise
 
 
