@@ -192,3 +192,20 @@ def test_rejected_rows_count_towards_a_batchs_size(db, landing, monkeypatch) -> 
     assert batch.full  # four rows waiting in memory, though none is to be stored
     batch.flush()
     assert db.execute("select count(*) from quality.rejected_row").fetchone() == (4,)
+
+
+def test_a_batch_that_cannot_be_written_blames_no_folder(db, landing, monkeypatch) -> None:
+    # The batch is written between deliveries: an error there is the range's, never
+    # pinned on the folder being read, and no night is reported loaded unwritten.
+    monkeypatch.setattr(batch_module, "MAX_DELIVERIES", 2)
+
+    def broken_disk(self, pending):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(DeliveryBatch, "_write", broken_disk)
+    for night in NIGHTS[:3]:
+        write_delivery(landing, "P38", night, [row(record_id=f"W{night.day}")])
+    with pytest.raises(OSError, match="No space"):
+        land_unit_range(db, Source("P38"), NIGHTS[0], NIGHTS[2], landing)
+    assert db.execute("select count(*) from quality.delivery").fetchone() == (0,)
+    assert db.execute("select count(*) from quality.night_outcome").fetchone() == (0,)
