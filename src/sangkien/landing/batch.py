@@ -28,11 +28,10 @@ from sangkien.landing.checked_rows import (
 )
 from sangkien.landing.folders import DeliveryFolder
 from sangkien.landing.writing import (
-    COPY_RAW,
-    RAW_TYPES,
+    begin_for_unit,
+    copy_raw,
     finish_and_commit,
     insert_delivery,
-    lock_unit,
     record_incomplete,
     transaction,
 )
@@ -50,6 +49,10 @@ class _Pending:
     meta: dict[str, Any]
     rows: DeliveryRows
     stored: Spool
+
+    def close(self) -> None:
+        self.rows.close()
+        self.stored.close()
 
 
 class DeliveryBatch:
@@ -77,27 +80,25 @@ class DeliveryBatch:
         (`flush`, which the caller runs when the batch is `full` and at the end)."""
         result = DeliveryResult(self._unit, folder.business_date.isoformat(), "loaded")
         headers: list[Header] = []
-        rows, stored = DeliveryRows(result, headers), Spool()
+        pending = _Pending(folder, meta, DeliveryRows(result, headers), Spool())
         try:
             with data_file.open("rb") as raw:
                 codec, records = open_records(raw, data_file, manifest, headers)
                 meta["encoding"] = codec
-                for row in rows.stored(records):
-                    stored.add(row)
-            problems = rows.finish(manifest, meta["sha256"])
+                for row in pending.rows.stored(records):
+                    pending.stored.add(row)
+            problems = pending.rows.finish(manifest, meta["sha256"])
         except BaseException as exc:
-            rows.close()
-            stored.close()
+            pending.close()
             if isinstance(exc, UnreadableFile) and (
                 incomplete := broken_upload(manifest, meta, result, exc)
             ):
                 return record_incomplete(self._conn, result, meta, incomplete)
             raise
         if problems:
-            rows.close()
-            stored.close()
+            pending.close()
             return record_incomplete(self._conn, result, meta, "; ".join(problems))
-        self._pending.append(_Pending(folder, meta, rows, stored))
+        self._pending.append(pending)
         # Every row received counts (rejections wait in memory too), so memory stays flat.
         self._rows += result.rows_received
         return result
@@ -109,8 +110,7 @@ class DeliveryBatch:
     def discard(self) -> None:
         """Forget the waiting deliveries (their unit's range failed before writing them)."""
         for p in self._pending:
-            p.rows.close()
-            p.stored.close()
+            p.close()
         self._pending, self._rows = [], 0
 
     def flush(self) -> None:
@@ -119,20 +119,21 @@ class DeliveryBatch:
         if not pending:
             return
         try:
-            try:
-                written = self._write(pending)
-            except psycopg.Error:
-                # One delivery the server refuses must not take the others with it:
-                # one by one, those before it are written and it fails as it would alone.
-                if self._conn.closed:
-                    raise
-                written = False
-            if not written:
+            if not self._written(pending):
                 self._one_by_one(pending)
         finally:
             for p in pending:
-                p.rows.close()
-                p.stored.close()
+                p.close()
+
+    def _written(self, pending: list[_Pending]) -> bool:
+        try:
+            return self._write(pending)
+        except psycopg.Error:
+            # One delivery the server refuses must not take the others with it:
+            # one by one, those before it are written and it fails as it would alone.
+            if self._conn.closed:
+                raise
+            return False
 
     def _write(self, pending: list[_Pending]) -> bool:
         """One transaction for `pending`; False (nothing written) when a loader ran
@@ -140,8 +141,7 @@ class DeliveryBatch:
         conn = self._conn
         with transaction(conn):
             with conn.pipeline():
-                conn.execute("begin")
-                lock_unit(conn, self._unit)
+                begin_for_unit(conn, self._unit)
                 taken = conn.execute(
                     """select 1 from quality.delivery
                        where unit_code = %s and business_date = any(%s) limit 1""",
@@ -154,12 +154,13 @@ class DeliveryBatch:
                 inserted = [insert_delivery(conn, p.meta, replaces=False) for p in pending]
             for p, cursor in zip(pending, inserted, strict=True):
                 p.rows.result.delivery_id = cursor.fetchone()[0]  # type: ignore[index]
-            with conn.cursor().copy(COPY_RAW) as copy:
-                copy.set_types(list(RAW_TYPES.values()))
-                for p in pending:
-                    prefix = (p.rows.result.delivery_id, self._unit, p.folder.business_date)
-                    for row in p.stored:
-                        copy.write_row((*prefix, *row))
+            copy_raw(
+                conn,
+                (
+                    ((p.rows.result.delivery_id, self._unit, p.folder.business_date), p.stored)
+                    for p in pending
+                ),
+            )
             finish_and_commit(conn, [p.rows for p in pending])
         return True
 

@@ -41,11 +41,10 @@ from sangkien.landing.folders import (
     sha256_of,
 )
 from sangkien.landing.writing import (
-    COPY_RAW,
-    RAW_TYPES,
+    begin_for_unit,
+    copy_raw,
     finish_and_commit,
     insert_delivery,
-    lock_unit,
     record_incomplete,
     transaction,
 )
@@ -242,42 +241,34 @@ def _load(
     result = DeliveryResult(unit, folder.business_date.isoformat(), "loaded")
     headers: list[Header] = []
     rows = DeliveryRows(result, headers)
-    raw = data_file.open("rb")
-    try:
+    with data_file.open("rb") as raw:
         codec, records = open_records(raw, data_file, manifest, headers)
-    except BaseException:
-        raw.close()
-        raise
-    meta["encoding"] = codec
-    try:
-        with transaction(conn):
-            # The transaction's start and three statements, one round trip: a replay
-            # lands tens of thousands of deliveries, and waiting on each statement
-            # was a large part of it.
-            with conn.pipeline():
-                conn.execute("begin")
-                lock_unit(conn, unit)
-                inserted = insert_delivery(conn, meta)
-            result.delivery_id = inserted.fetchone()[0]  # type: ignore[index]
-            prefix = (result.delivery_id, unit, folder.business_date)
-            with conn.cursor().copy(COPY_RAW) as copy:
-                copy.set_types(list(RAW_TYPES.values()))
-                for row in rows.stored(records):
-                    copy.write_row((*prefix, *row))
-            problems = rows.finish(manifest, meta["sha256"])
-            if problems:
-                raise _Incomplete("; ".join(problems))
-            finish_and_commit(conn, [rows])
-    except _Incomplete as exc:
-        return record_incomplete(conn, result, meta, str(exc))
-    except UnreadableFile as exc:
-        incomplete = broken_upload(manifest, meta, result, exc)
-        if incomplete:
-            return record_incomplete(conn, result, meta, incomplete)
-        raise
-    finally:
-        raw.close()
-        rows.close()
+        meta["encoding"] = codec
+        try:
+            with transaction(conn):
+                # The transaction's start and three statements, one round trip: a
+                # replay lands tens of thousands of deliveries, and waiting on each
+                # statement was a large part of it.
+                with conn.pipeline():
+                    begin_for_unit(conn, unit)
+                    inserted = insert_delivery(conn, meta)
+                result.delivery_id = inserted.fetchone()[0]  # type: ignore[index]
+                copy_raw(
+                    conn, [((result.delivery_id, unit, folder.business_date), rows.stored(records))]
+                )
+                problems = rows.finish(manifest, meta["sha256"])
+                if problems:
+                    raise _Incomplete("; ".join(problems))
+                finish_and_commit(conn, [rows])
+        except _Incomplete as exc:
+            return record_incomplete(conn, result, meta, str(exc))
+        except UnreadableFile as exc:
+            incomplete = broken_upload(manifest, meta, result, exc)
+            if incomplete:
+                return record_incomplete(conn, result, meta, incomplete)
+            raise
+        finally:
+            rows.close()
     return result
 
 

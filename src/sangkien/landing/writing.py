@@ -18,11 +18,11 @@ import psycopg
 from sangkien.feeds.rows import STORED_COLUMNS
 from sangkien.landing.checked_rows import DeliveryResult, DeliveryRows
 
-RAW_COLUMNS = ("delivery_id", "unit_code", "business_date", *STORED_COLUMNS, "author_keys")
-#: The types of `RAW_COLUMNS` (schema.sql), for a binary COPY: a third of the client's
+_RAW_COLUMNS = ("delivery_id", "unit_code", "business_date", *STORED_COLUMNS, "author_keys")
+#: The types of `_RAW_COLUMNS` (schema.sql), for a binary COPY: a third of the client's
 #: and half of the server's work per row of a text COPY (no timestamps or numbers
 #: written out and parsed back). A mismatch fails every load, loudly.
-RAW_TYPES = dict.fromkeys(RAW_COLUMNS, "text") | {
+_RAW_TYPES = dict.fromkeys(_RAW_COLUMNS, "text") | {
     "delivery_id": "int8",
     "business_date": "date",
     "line_number": "int4",
@@ -33,7 +33,7 @@ RAW_TYPES = dict.fromkeys(RAW_COLUMNS, "text") | {
     "updated_at": "timestamptz",
     "is_deleted": "bool",
 }
-COPY_RAW = f"copy raw.initiative_row ({', '.join(RAW_COLUMNS)}) from stdin (format binary)"
+_COPY_RAW = f"copy raw.initiative_row ({', '.join(_RAW_COLUMNS)}) from stdin (format binary)"
 _REJECTED = ("delivery_id", "unit_code", "line_number", "record_id", "reason_code", "reason_detail")
 _WARNED = ("delivery_id", "unit_code", "line_number", "warning_code", "detail")
 #: Up to this many rejected rows or warnings are inserted (pipelined), past it COPY'd.
@@ -56,9 +56,24 @@ def transaction(conn: psycopg.Connection) -> Iterator[None]:
         raise
 
 
-def lock_unit(conn: psycopg.Connection, unit: str) -> None:
-    """One loader per unit at a time (CLI and scheduler may overlap)."""
+def begin_for_unit(conn: psycopg.Connection, unit: str) -> None:
+    """Open the transaction and take the unit's lock (inside the caller's pipeline):
+    one loader per unit at a time (CLI and scheduler may overlap)."""
+    conn.execute("begin")
     conn.execute("select pg_advisory_xact_lock(hashtext('sangkien-unit-' || %s))", (unit,))
+
+
+def copy_raw(
+    conn: psycopg.Connection,
+    deliveries: Iterable[tuple[tuple[Any, ...], Iterable[tuple[Any, ...]]]],
+) -> None:
+    """One COPY of the deliveries' stored rows into `raw.initiative_row`; each
+    delivery is `(delivery_id, unit_code, business_date)` and its rows."""
+    with conn.cursor().copy(_COPY_RAW) as copy:
+        copy.set_types(list(_RAW_TYPES.values()))
+        for prefix, rows in deliveries:
+            for row in rows:
+                copy.write_row((*prefix, *row))
 
 
 def insert_delivery(
