@@ -19,14 +19,15 @@ with the `quotePrefix` style.
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from sangkien.reports import xlsx
 from sangkien.reports.cells import needs_neutralising, neutralise
 from sangkien.reports.labels import local_datetime
 from sangkien.reports.tables import Cell, Column, Percent, Table
@@ -79,14 +80,6 @@ def write_csv(tables: Sequence[Table], path: Path) -> None:
                 writer.writerow([table.title, *line])
 
 
-_HEADER = {
-    "bold": True,
-    "font_color": "#FFFFFF",
-    "bg_color": "#1F4E79",
-    "pattern": 1,
-    "text_wrap": True,
-    "valign": "top",
-}
 _FORMATS = {
     "int": "#,##0",
     "percent": "0.00%",
@@ -94,26 +87,38 @@ _FORMATS = {
     "date": "DD/MM/YYYY",
     "datetime": "DD/MM/YYYY HH:MM",
 }
+_STYLE = {kind: xlsx.NUMBER_STYLES[code] for kind, code in _FORMATS.items()}
 # Excel refuses sheet names longer than 31 characters or containing these.
 _SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 
 
-def _xlsx_value(value: Cell) -> tuple[object, str | None]:
-    """The value to store and its number format (None: General / text)."""
-    if value is None or isinstance(value, str):
-        return value, None
+def xlsx_cell(value: Cell) -> xlsx.Cell | None:
+    """A report value as a typed XLSX cell (None: left empty)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        # Control characters are not allowed in the XML; they carry no meaning.
+        text = ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
+        if needs_neutralising(text):
+            return xlsx.text_cell(neutralise(text), quoted=True)
+        return xlsx.text_cell(text)
     if isinstance(value, bool):
-        return ("Có" if value else "Không"), None
+        return xlsx.text_cell("Có" if value else "Không")
     if isinstance(value, Percent):
-        return float(value), _FORMATS["percent"]
-    if isinstance(value, datetime):
+        number, style = float(value), _STYLE["percent"]
+    elif isinstance(value, datetime):
         # Excel has no time zones: local wall-clock time, as the HTML shows it.
-        return local_datetime(value).replace(tzinfo=None), _FORMATS["datetime"]
-    if isinstance(value, date):
-        return value, _FORMATS["date"]
-    if isinstance(value, int):
-        return value, _FORMATS["int"]
-    return float(value), _FORMATS["decimal"]
+        return xlsx.number_cell(
+            xlsx.serial(local_datetime(value).replace(tzinfo=None)), _STYLE["datetime"]
+        )
+    elif isinstance(value, date):
+        return xlsx.number_cell(xlsx.serial(value), _STYLE["date"])
+    elif isinstance(value, int):
+        return xlsx.number_cell(value, _STYLE["int"])
+    else:
+        number, style = float(value), _STYLE["decimal"]
+    # A spreadsheet has no NaN or infinity: such a ratio is shown empty, like a missing one.
+    return xlsx.number_cell(number, style) if math.isfinite(number) else None
 
 
 def sheet_title(title: str, taken: set[str]) -> str:
@@ -127,45 +132,17 @@ def sheet_title(title: str, taken: set[str]) -> str:
 
 
 def write_xlsx(tables: Sequence[Table], path: Path) -> None:
-    # XlsxWriter, streaming rows (constant_memory): the provinces' cumulative lists
-    # run to tens of thousands of rows a night, which openpyxl wrote 3-4 times slower.
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {
-            "constant_memory": True,
-            # text stays text: no formula, URL or number is ever inferred from it
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    header = workbook.add_format(_HEADER)
-    number_formats = {f: workbook.add_format({"num_format": f}) for f in _FORMATS.values()}
-    quoted = workbook.add_format({"quote_prefix": True})
     taken: set[str] = set()
-    for table in tables:
-        sheet = workbook.add_worksheet(sheet_title(table.sheet or table.title, taken))
-        for index, column in enumerate(table.columns):
-            sheet.set_column(index, index, column.width)
-        sheet.freeze_panes(1, 0)
-        if table.rows:
-            sheet.autofilter(0, 0, len(table.rows), len(table.columns) - 1)
-        for index, column in enumerate(table.columns):
-            sheet.write_string(0, index, column.label, header)
-        for row_number, row in enumerate(table.rows, start=1):
-            for column_number, value in enumerate(row):
-                stored, number_format = _xlsx_value(value)
-                if stored is None:
-                    continue
-                if isinstance(stored, str):
-                    # Control characters are not allowed in the XML; they carry no meaning.
-                    text = ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", stored)
-                    style = quoted if needs_neutralising(text) else None
-                    sheet.write_string(row_number, column_number, neutralise(text), style)
-                elif isinstance(stored, date):
-                    style = number_formats[number_format]  # type: ignore[index]
-                    sheet.write_datetime(row_number, column_number, stored, style)
-                else:
-                    style = number_formats[number_format] if number_format else None
-                    sheet.write_number(row_number, column_number, stored, style)  # type: ignore[arg-type]
-    workbook.close()
+    xlsx.write_workbook(
+        [
+            xlsx.Sheet(
+                name=sheet_title(table.sheet or table.title, taken),
+                widths=[column.width for column in table.columns],
+                header=[column.label for column in table.columns],
+                rows=([xlsx_cell(value) for value in row] for row in table.rows),
+                row_count=len(table.rows),
+            )
+            for table in tables
+        ],
+        path,
+    )
