@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -65,6 +66,32 @@ def test_a_date_with_a_utc_time_takes_the_local_date() -> None:
 def test_impossible_or_unparseable_dates_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match=text.replace("/", "/")):
         parse_timestamp(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("2022-05-31T21:04:09+07:60", "offset +07:60 out of range"),
+        ("2022-05-31T21:04:09+15:00", "offset +15:00 out of range"),
+        # Local time before the year 1 or after 9999: a rejected row, not a failed delivery.
+        ("0001-01-01T00:00:00+07:00", "out of range"),
+        ("9999-12-31T23:59:59-07:00", "out of range"),
+    ],
+)
+def test_offsets_and_instants_out_of_range_are_refused(text: str, why: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(why)):
+        parse_timestamp(text)
+
+
+def test_a_timestamp_out_of_range_rejects_its_row_only() -> None:
+    checked = _check(updated_at="9999-12-31T23:59:59-07:00")
+    assert checked.stored is None
+    assert checked.reasons == [
+        (
+            Reason.BAD_DATE,
+            "updated_at: '9999-12-31T23:59:59-07:00' is out of range (years 1–9999 in local time)",
+        )
+    ]
 
 
 @pytest.mark.parametrize(

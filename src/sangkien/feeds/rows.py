@@ -59,8 +59,7 @@ STORED_COLUMNS: tuple[str, ...] = (
     "is_deleted",
 )
 
-_DATE_COLUMNS = ("applied_on",)
-_TIMESTAMP_COLUMNS = ("submitted_at", "updated_at")
+_PRESENT_EMPTY_ALLOWED = frozenset(REQUIRED_COLUMNS_EMPTY_ALLOWED)
 
 
 @dataclass(slots=True)
@@ -133,15 +132,15 @@ def check_record(record: SourceRecord, unit_code: str) -> CheckedRow:
         is_deleted = False
 
     required = TOMBSTONE_REQUIRED if is_deleted else REQUIRED_VALUES
-    for name in required:
+    # Only an empty value needs a closer look (the usual row has none).
+    for name in [name for name in required if not values.get(name)]:
         if name in undecodable:
             continue
         if name == "summary" and not is_clearly_false(confidential_raw):
             continue
-        if not values.get(name):
-            detail = name if name in values else f"{name} (column absent)"
-            reasons.append((Reason.MISSING_REQUIRED, detail))
-    if not is_deleted:
+        detail = name if name in values else f"{name} (column absent)"
+        reasons.append((Reason.MISSING_REQUIRED, detail))
+    if not is_deleted and not values.keys() >= _PRESENT_EMPTY_ALLOWED:
         for name in REQUIRED_COLUMNS_EMPTY_ALLOWED:
             if name not in values:
                 reasons.append((Reason.MISSING_REQUIRED, f"{name} (column absent)"))
