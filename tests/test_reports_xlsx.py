@@ -70,6 +70,7 @@ def test_text_is_kept_exactly_as_text(tmp_path: Path) -> None:
         "  two leading spaces",
         "trailing space ",
         "line one\nline two",
+        "windows line\r\nend",
         '=HYPERLINK("http://x")',
         "true",
         "0012",
@@ -77,7 +78,7 @@ def test_text_is_kept_exactly_as_text(tmp_path: Path) -> None:
     table = Table("t", "Bảng", (Column("text", "Văn bản"),), [(t,) for t in texts])
     sheet = _book(tmp_path, [table])["Bảng"]
     values = [row[0].value for row in sheet.iter_rows(min_row=2)]
-    assert values == [*texts[:4], "'" + texts[4], *texts[5:]]
+    assert values == [*texts[:5], "'" + texts[5], *texts[6:]]
     assert all(row[0].data_type == "s" for row in sheet.iter_rows(min_row=2))
 
 
@@ -85,7 +86,7 @@ def test_text_excel_would_alter_is_stored_the_way_excel_keeps_it(tmp_path: Path)
     # openpyxl neither decodes `_xHHHH_` nor trims text, but Excel does both: it reads
     # `_xHHHH_` as the character HHHH (ECMA-376 ST_Xstring) and drops white space at
     # the ends unless told to keep it. So the stored XML is what is checked.
-    rows = [("id _x0041_ và _x00e1_",), ("  indented",), ("ends ",)]
+    rows = [("id _x0041_ và _x00e1_",), ("  indented",), ("ends ",), ("bad \uffff char",)]
     table = Table("t", "Bảng", (Column("text", "Văn bản"),), rows)
     path = tmp_path / "report.xlsx"
     write_xlsx([table], path)
@@ -93,6 +94,21 @@ def test_text_excel_would_alter_is_stored_the_way_excel_keeps_it(tmp_path: Path)
     assert "<t>id _x005F_x0041_ và _x005F_x00e1_</t>" in sheet_xml
     assert '<t xml:space="preserve">  indented</t>' in sheet_xml
     assert '<t xml:space="preserve">ends </t>' in sheet_xml
+    # A character XML cannot carry (here U+FFFF) would make the file unreadable.
+    assert "<t>bad _xFFFF_ char</t>" in sheet_xml
+    assert openpyxl.load_workbook(path)["Bảng"]["A5"].value == "bad _xFFFF_ char"
+
+
+def test_text_past_excels_cell_limit_is_cut_visibly(tmp_path: Path) -> None:
+    # A rejection detail quotes the bad value whole: up to 65,536 characters.
+    long_text = "Giải pháp " * 5_000  # 50,000 characters
+    astral = "\U0001f600" * 20_000  # 40,000 UTF-16 units
+    table = Table("t", "Bảng", (Column("text", "Văn bản"),), [(long_text,), (astral,), ("ngắn",)])
+    sheet = _book(tmp_path, [table])["Bảng"]
+    cut, cut_astral, short = (row[0].value for row in sheet.iter_rows(min_row=2))
+    assert len(cut) == 32_767 and cut.endswith("…") and long_text.startswith(cut[:-1])
+    assert len(cut_astral.encode("utf-16-le")) // 2 <= 32_767 and cut_astral.endswith("…")
+    assert short == "ngắn"
 
 
 def test_control_characters_become_a_visible_mark(tmp_path: Path) -> None:

@@ -36,6 +36,12 @@ NUMBER_STYLES = {code: _FIRST_NUMBER_STYLE + i for i, code in enumerate(NUMBER_F
 # Excel reads `_xHHHH_` in a string as an escaped character; a literal one is
 # itself escaped by prefixing its underscore as `_x005F`.
 _ESCAPE_LIKE = re.compile(r"_x[0-9A-Fa-f]{4}_")
+# Characters XML cannot carry (U+FFFE, U+FFFF, lone surrogates) go as Excel's escape.
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+#: Excel's limit for a cell, in UTF-16 code units; a longer text makes it "repair" the file.
+CELL_MAX = 32_767
+# The 1900 system counts from 1899-12-30 for dates after 1900-02-28 (Excel's
+# phantom 29 February 1900); the programme's dates are all far later.
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 
 
@@ -54,11 +60,29 @@ class Sheet:
 
 
 def text_cell(text: str, quoted: bool = False) -> Cell:
-    """A string cell (never a formula); `quoted` adds the quote-prefix style."""
+    """A string cell (never a formula); `quoted` adds the quote-prefix style. A text
+    past Excel's limit is cut, with "…" (the CSV beside it has it whole)."""
+    if len(text) > CELL_MAX // 2:
+        text = _fit(text)
     if "_x" in text:
         text = _ESCAPE_LIKE.sub(lambda m: "_x005F" + m.group(0), text)
+    text = _NOT_XML.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f't="inlineStr"><is><t{space}>{escape(text)}</t></is>', (QUOTED_STYLE if quoted else 0)
+    # A carriage return as a reference: XML readers turn a literal one into a line feed.
+    body = escape(text, {"\r": "&#13;"})
+    return f't="inlineStr"><is><t{space}>{body}</t></is>', (QUOTED_STYLE if quoted else 0)
+
+
+def _fit(text: str) -> str:
+    def units(t: str) -> int:
+        return len(t.encode("utf-16-le", "surrogatepass")) // 2
+
+    if units(text) <= CELL_MAX:
+        return text
+    cut = text[: CELL_MAX - 1]
+    while (excess := units(cut) - (CELL_MAX - 1)) > 0:  # characters past U+FFFF count twice
+        cut = cut[:-excess]
+    return cut + "…"
 
 
 def number_cell(value: float | int, style: int) -> Cell:
@@ -87,7 +111,8 @@ def column_letter(index: int) -> str:
 def write_workbook(sheets: Sequence[Sheet], path: Path) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
         for number, sheet in enumerate(sheets, start=1):
-            with book.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as part:
+            # No Zip64 (Excel refuses it in small packages): a sheet stays far below 2 GiB.
+            with book.open(f"xl/worksheets/sheet{number}.xml", "w") as part:
                 _write_sheet(part, sheet, selected=number == 1)
         book.writestr("[Content_Types].xml", _content_types(len(sheets)))
         book.writestr("_rels/.rels", _package_rels())
