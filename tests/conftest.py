@@ -40,6 +40,14 @@ def _fresh_database(cluster: LocalCluster, name: str) -> str:
     return cluster.dsn().rsplit("/", 1)[0] + f"/{name}"
 
 
+def _fresh_warehouse(cluster: LocalCluster, name: str) -> str:
+    """A new database `name`, bootstrapped as a warehouse; its administrator's DSN."""
+    dsn = _fresh_database(cluster, name)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        bootstrap(conn)
+    return dsn
+
+
 @pytest.fixture
 def warehouse_dsn(pg_cluster: LocalCluster, monkeypatch: pytest.MonkeyPatch) -> str:
     """A new, empty, bootstrapped warehouse database; returns its administrator's DSN.
@@ -48,9 +56,7 @@ def warehouse_dsn(pg_cluster: LocalCluster, monkeypatch: pytest.MonkeyPatch) -> 
     (SANGKIEN_WAREHOUSE_DSN) and administration uses SANGKIEN_WAREHOUSE_ADMIN_DSN;
     tests set up and inspect through the administrator's DSN they are given."""
     name = f"wh_{next(_database_numbers)}"
-    dsn = _fresh_database(pg_cluster, name)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        bootstrap(conn)
+    dsn = _fresh_warehouse(pg_cluster, name)
     monkeypatch.setenv("SANGKIEN_WAREHOUSE_DSN", pg_cluster.pipeline_dsn(name))
     monkeypatch.setenv("SANGKIEN_WAREHOUSE_ADMIN_DSN", dsn)
     return dsn

@@ -30,8 +30,8 @@ import pytest
 from sangkien.landing.unit_night import land_unit_night
 from sangkien.registry import Source
 from sangkien.transform import build_models
-from sangkien.warehouse.bootstrap import bootstrap
 
+from conftest import _fresh_warehouse
 from feed_builder import row, write_delivery
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -498,17 +498,6 @@ def fingerprints(conn: psycopg.Connection) -> dict[str, tuple[int, str]]:
         ).fetchone()
         out[table] = (count, digest)
     return out
-
-
-def _fresh_warehouse(pg_cluster, name: str) -> str:  # type: ignore[no-untyped-def]
-    admin = pg_cluster.dsn().rsplit("/", 1)[0]
-    with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
-        conn.execute(f'create database "{name}"')
-    dsn = f"{admin}/{name}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        bootstrap(conn)
-    return dsn
 
 
 def _land(conn: psycopg.Connection, landing: Path, run_date: date, units: list[str]) -> None:

@@ -20,6 +20,8 @@ from sangkien.transform import (
 )
 from sangkien.transform.dbt_runner import DbtConnection
 
+from conftest import _fresh_warehouse
+
 
 def test_importing_the_package_does_not_import_dbt() -> None:
     code = "import sys, sangkien.transform; print(any(m.startswith('dbt') for m in sys.modules))"
@@ -52,15 +54,7 @@ def test_the_dsn_becomes_the_profile_environment(dsn: str) -> None:
 @pytest.fixture(scope="module")
 def built_warehouse(pg_cluster, tmp_path_factory):  # type: ignore[no-untyped-def]
     """An empty warehouse after one build: every table exists, with zero counts."""
-    from sangkien.warehouse.bootstrap import bootstrap
-
-    admin = pg_cluster.dsn().rsplit("/", 1)[0]
-    with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
-        conn.execute('drop database if exists "models_runner" with (force)')
-        conn.execute('create database "models_runner"')
-    dsn = f"{admin}/models_runner"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        bootstrap(conn)
+    dsn = _fresh_warehouse(pg_cluster, "models_runner")
     state = tmp_path_factory.mktemp("dbt_state_runner")
     result = build_models(dsn, state_dir=state)
     return dsn, state, result

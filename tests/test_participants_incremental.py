@@ -13,8 +13,8 @@ import pytest
 from sangkien.landing.unit_night import land_unit_night
 from sangkien.registry import Source
 from sangkien.transform import build_models
-from sangkien.warehouse.bootstrap import bootstrap
 
+from conftest import _fresh_warehouse
 from feed_builder import row, write_delivery
 
 D1, D2, D3 = date(2022, 3, 1), date(2022, 3, 2), date(2022, 3, 3)
@@ -90,13 +90,8 @@ def _land_night_2(conn: psycopg.Connection, landing: Path) -> None:
 
 @pytest.fixture()
 def warehouse(pg_cluster, tmp_path: Path):  # type: ignore[no-untyped-def]
-    admin = pg_cluster.dsn().rsplit("/", 1)[0]
-    with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
-        conn.execute('drop database if exists "participants" with (force)')
-        conn.execute('create database "participants"')
-    dsn = f"{admin}/participants"
+    dsn = _fresh_warehouse(pg_cluster, "participants")
     with psycopg.connect(dsn, autocommit=True) as conn:
-        bootstrap(conn)
         yield dsn, conn, tmp_path / "landing", tmp_path / "dbt"
 
 

@@ -27,7 +27,9 @@ import psycopg
 import pytest
 
 from sangkien.reports import ReportIndex, publish_docs, write_reports
-from test_reports_content import FOCUS, D, new_warehouse, seed_known_warehouse
+from test_reports_content import FOCUS, D, seed_known_warehouse
+
+from conftest import _fresh_warehouse
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "reports"
@@ -73,7 +75,7 @@ def proxy() -> Iterator[_Server]:
 
 @pytest.fixture(scope="module")
 def reports(pg_cluster, tmp_path_factory) -> ReportIndex:  # type: ignore[no-untyped-def]
-    dsn = new_warehouse(pg_cluster, "reports_browser")
+    dsn = _fresh_warehouse(pg_cluster, "reports_browser")
     with psycopg.connect(dsn, autocommit=True) as conn:
         seed_known_warehouse(conn)
     index = write_reports(dsn, D, tmp_path_factory.mktemp("reports"), units=[FOCUS, "P01"])

@@ -29,7 +29,8 @@ from sangkien.reference import reporting_units
 from sangkien.reports import ReportError, ReportIndex, publish_docs, write_reports
 from sangkien.reports.labels import REASONS, WARNINGS, vn_percent
 from sangkien.settings import REFERENCE_DIR
-from sangkien.warehouse.bootstrap import bootstrap
+
+from conftest import _fresh_warehouse
 
 D = date(2022, 6, 10)
 FOCUS = "P38"  # the unit whose quality report the tests read in detail
@@ -386,21 +387,9 @@ def seed_known_warehouse(conn: psycopg.Connection, *, with_freshness: bool = Tru
     return known
 
 
-def new_warehouse(pg_cluster, name: str) -> str:  # type: ignore[no-untyped-def]
-    """A fresh bootstrapped database on the session's cluster (module-scoped use)."""
-    base = pg_cluster.dsn().rsplit("/", 1)[0]
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
-        conn.execute(f'create database "{name}"')
-    dsn = f"{base}/{name}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        bootstrap(conn)
-    return dsn
-
-
 @pytest.fixture(scope="module")
 def known_warehouse(pg_cluster) -> tuple[str, Known]:  # type: ignore[no-untyped-def]
-    dsn = new_warehouse(pg_cluster, "reports_content")
+    dsn = _fresh_warehouse(pg_cluster, "reports_content")
     with psycopg.connect(dsn, autocommit=True) as conn:
         known = seed_known_warehouse(conn)
     return dsn, known

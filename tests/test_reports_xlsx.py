@@ -87,10 +87,12 @@ def test_text_excel_would_alter_is_stored_the_way_excel_keeps_it(tmp_path: Path)
     # `_xHHHH_` as the character HHHH (ECMA-376 ST_Xstring) and drops white space at
     # the ends unless told to keep it. So the stored XML is what is checked.
     rows = [("id _x0041_ và _x00e1_",), ("  indented",), ("ends ",), ("bad \uffff char",)]
-    table = Table("t", "Bảng", (Column("text", "Văn bản"),), rows)
+    # A header is written as it is given; a control character in it must not break the file.
+    table = Table("t", "Bảng", (Column("text", "Văn\x01bản"),), rows)
     path = tmp_path / "report.xlsx"
     write_xlsx([table], path)
     sheet_xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert "<t>Văn_x0001_bản</t>" in sheet_xml
     assert "<t>id _x005F_x0041_ và _x005F_x00e1_</t>" in sheet_xml
     assert '<t xml:space="preserve">  indented</t>' in sheet_xml
     assert '<t xml:space="preserve">ends </t>' in sheet_xml

@@ -80,14 +80,6 @@ def write_csv(tables: Sequence[Table], path: Path) -> None:
                 writer.writerow([table.title, *line])
 
 
-_FORMATS = {
-    "int": "#,##0",
-    "percent": "0.00%",
-    "decimal": "0.0000",
-    "date": "DD/MM/YYYY",
-    "datetime": "DD/MM/YYYY HH:MM",
-}
-_STYLE = {kind: xlsx.NUMBER_STYLES[code] for kind, code in _FORMATS.items()}
 # Excel refuses sheet names longer than 31 characters or containing these.
 _SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 
@@ -97,7 +89,7 @@ def xlsx_cell(value: Cell) -> xlsx.Cell | None:
     if value is None:
         return None
     if isinstance(value, str):
-        # Control characters are not allowed in the XML; they carry no meaning.
+        # Control characters carry no meaning in a report: shown as a visible mark.
         text = ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
         if needs_neutralising(text):
             return xlsx.text_cell(neutralise(text), quoted=True)
@@ -105,20 +97,22 @@ def xlsx_cell(value: Cell) -> xlsx.Cell | None:
     if isinstance(value, bool):
         return xlsx.text_cell("Có" if value else "Không")
     if isinstance(value, Percent):
-        number, style = float(value), _STYLE["percent"]
-    elif isinstance(value, datetime):
+        return _number(float(value), "percent")
+    if isinstance(value, datetime):
         # Excel has no time zones: local wall-clock time, as the HTML shows it.
-        return xlsx.number_cell(
-            xlsx.serial(local_datetime(value).replace(tzinfo=None)), _STYLE["datetime"]
-        )
-    elif isinstance(value, date):
-        return xlsx.number_cell(xlsx.serial(value), _STYLE["date"])
-    elif isinstance(value, int):
-        return xlsx.number_cell(value, _STYLE["int"])
-    else:
-        number, style = float(value), _STYLE["decimal"]
+        return _number(xlsx.serial(local_datetime(value).replace(tzinfo=None)), "datetime")
+    if isinstance(value, date):
+        return _number(xlsx.serial(value), "date")
+    if isinstance(value, int):
+        return xlsx.number_cell(value, xlsx.NUMBER_STYLES["int"])
+    return _number(float(value), "decimal")
+
+
+def _number(number: float, kind: str) -> xlsx.Cell | None:
     # A spreadsheet has no NaN or infinity: such a ratio is shown empty, like a missing one.
-    return xlsx.number_cell(number, style) if math.isfinite(number) else None
+    if not math.isfinite(number):
+        return None
+    return xlsx.number_cell(number, xlsx.NUMBER_STYLES[kind])
 
 
 def sheet_title(title: str, taken: set[str]) -> str:

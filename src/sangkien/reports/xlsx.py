@@ -7,8 +7,8 @@ time: text as inline strings, numbers and dates as typed cells with a style, a
 bold frozen header, column widths and an auto-filter. The package has the parts
 Excel, LibreOffice and openpyxl require and nothing else.
 
-Cells arrive already decided (`Text`, `Number`, `Serial`); `spreadsheets.py`
-decides what a report value becomes.
+Cells arrive already decided (`text_cell`, `number_cell` with a `serial` for
+dates); `spreadsheets.py` decides what a report value becomes.
 """
 
 from __future__ import annotations
@@ -27,17 +27,24 @@ _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
-#: Number formats, in style order.
-NUMBER_FORMATS = ("#,##0", "0.00%", "0.0000", "DD/MM/YYYY", "DD/MM/YYYY HH:MM")
+#: The number formats a cell can be shown in, by kind, in style order.
+NUMBER_FORMATS = {
+    "int": "#,##0",
+    "percent": "0.00%",
+    "decimal": "0.0000",
+    "date": "DD/MM/YYYY",
+    "datetime": "DD/MM/YYYY HH:MM",
+}
 HEADER_STYLE, QUOTED_STYLE, _FIRST_NUMBER_STYLE = 1, 2, 3
-#: The style of a cell shown in a number format.
-NUMBER_STYLES = {code: _FIRST_NUMBER_STYLE + i for i, code in enumerate(NUMBER_FORMATS)}
+#: The style of a cell shown in a kind of `NUMBER_FORMATS`.
+NUMBER_STYLES = {kind: _FIRST_NUMBER_STYLE + i for i, kind in enumerate(NUMBER_FORMATS)}
 
 # Excel reads `_xHHHH_` in a string as an escaped character; a literal one is
 # itself escaped by prefixing its underscore as `_x005F`.
 _ESCAPE_LIKE = re.compile(r"_x[0-9A-Fa-f]{4}_")
-# Characters XML cannot carry (U+FFFE, U+FFFF, lone surrogates) go as Excel's escape.
-_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+# Characters XML cannot carry (control characters but tab and line ends, U+FFFE,
+# U+FFFF, lone surrogates) go as Excel's escape.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: Excel's limit for a cell, in UTF-16 code units; a longer text makes it "repair" the file.
 CELL_MAX = 32_767
 # The 1900 system counts from 1899-12-30 for dates after 1900-02-28 (Excel's
@@ -123,7 +130,7 @@ def write_workbook(sheets: Sequence[Sheet], path: Path) -> None:
 
 def _write_sheet(part: IO[bytes], sheet: Sheet, selected: bool) -> None:
     letters = [column_letter(i) for i in range(len(sheet.header))]
-    last = f"{column_letter(max(len(letters) - 1, 0))}{sheet.row_count + 1}"
+    last = "".join(_last_cell(sheet))
     tab = ' tabSelected="1"' if selected else ""
     # Excel's widths count the padding a column adds around its characters.
     cols = "".join(
@@ -168,6 +175,11 @@ def _write_sheet(part: IO[bytes], sheet: Sheet, selected: bool) -> None:
         ' header="0.3" footer="0.3"/></worksheet>'
     )
     part.write("".join(buffer).encode())
+
+
+def _last_cell(sheet: Sheet) -> tuple[str, str]:
+    """The column letter and row number of the sheet's last cell (header included)."""
+    return column_letter(max(len(sheet.header) - 1, 0)), str(sheet.row_count + 1)
 
 
 def _content_types(count: int) -> str:
@@ -215,10 +227,10 @@ def _workbook(sheets: Sequence[Sheet]) -> str:
         )
         if sheet.row_count:
             quoted = "'" + sheet.name.replace("'", "''") + "'"
-            last = f"${column_letter(len(sheet.header) - 1)}${sheet.row_count + 1}"
+            column, row = _last_cell(sheet)
             filters.append(
                 f'<definedName name="_xlnm._FilterDatabase" localSheetId="{index}" hidden="1">'
-                f"{escape(quoted)}!$A$1:{last}</definedName>"
+                f"{escape(quoted)}!$A$1:${column}${row}</definedName>"
             )
     names = f"<definedNames>{''.join(filters)}</definedNames>" if filters else ""
     return (
@@ -232,7 +244,7 @@ def _workbook(sheets: Sequence[Sheet]) -> str:
 def _styles() -> str:
     formats = "".join(
         f'<numFmt numFmtId="{164 + i}" formatCode={quoteattr(code)}/>'
-        for i, code in enumerate(NUMBER_FORMATS)
+        for i, code in enumerate(NUMBER_FORMATS.values())
     )
     numbers = "".join(
         f'<xf numFmtId="{164 + i}" fontId="0" fillId="0" borderId="0" xfId="0"'
