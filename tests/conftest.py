@@ -1,7 +1,7 @@
 """Shared test fixtures: one real PostgreSQL server for the whole suite.
 
 The server is the same embedded cluster `sangkien db up` makes, started once
-per test session in a temporary folder (fsync off: it is thrown away). Each
+per test session in a folder of its own (fsync off: it is thrown away). Each
 test that needs a warehouse gets its own fresh database on it.
 """
 
@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -24,12 +27,25 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 _database_numbers = itertools.count(1)
 
 
+@contextmanager
+def _private_dir(prefix: str) -> Iterator[Path]:
+    """A directory of this run's own, outside pytest's base temp: pytest keeps only
+    its last three base directories and prunes older ones when another run starts,
+    which took a running suite's server from under it."""
+    path = Path(tempfile.mkdtemp(prefix=f"sangkien-tests-{prefix}-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
-    cluster = LocalCluster(tmp_path_factory.mktemp("pg"), durable=False)
-    cluster.up()
-    yield cluster
-    cluster.down()
+def pg_cluster() -> Iterator[LocalCluster]:
+    with _private_dir("pg") as root:
+        cluster = LocalCluster(root, durable=False)
+        cluster.up()
+        yield cluster
+        cluster.down()
 
 
 def _fresh_database(cluster: LocalCluster, name: str) -> str:
@@ -81,13 +97,14 @@ def landing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def airflow_home() -> Iterator[Path]:
     """One migrated Airflow home (SQLite metadata) shared by every DAG test."""
     from sangkien.airflow_runner import prepare_airflow_home
 
     os.environ["SANGKIEN_TASK_RETRIES"] = "1"
     os.environ["SANGKIEN_RETRY_DELAY_SECONDS"] = "1"
-    return prepare_airflow_home(tmp_path_factory.mktemp("airflow"))
+    with _private_dir("airflow") as root:
+        yield prepare_airflow_home(root)
 
 
 @pytest.fixture
