@@ -18,8 +18,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from sangkien.warehouse.bootstrap import bootstrap
 from sangkien.warehouse.local_cluster import LocalCluster
+
+from databases import fresh_warehouse
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -48,22 +49,6 @@ def pg_cluster() -> Iterator[LocalCluster]:
         cluster.down()
 
 
-def _fresh_database(cluster: LocalCluster, name: str) -> str:
-    admin = cluster.dsn().rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
-        conn.execute(f'create database "{name}"')
-    return cluster.dsn().rsplit("/", 1)[0] + f"/{name}"
-
-
-def _fresh_warehouse(cluster: LocalCluster, name: str) -> str:
-    """A new database `name`, bootstrapped as a warehouse; its administrator's DSN."""
-    dsn = _fresh_database(cluster, name)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        bootstrap(conn)
-    return dsn
-
-
 @pytest.fixture
 def warehouse_dsn(pg_cluster: LocalCluster, monkeypatch: pytest.MonkeyPatch) -> str:
     """A new, empty, bootstrapped warehouse database; returns its administrator's DSN.
@@ -72,7 +57,7 @@ def warehouse_dsn(pg_cluster: LocalCluster, monkeypatch: pytest.MonkeyPatch) -> 
     (SANGKIEN_WAREHOUSE_DSN) and administration uses SANGKIEN_WAREHOUSE_ADMIN_DSN;
     tests set up and inspect through the administrator's DSN they are given."""
     name = f"wh_{next(_database_numbers)}"
-    dsn = _fresh_warehouse(pg_cluster, name)
+    dsn = fresh_warehouse(pg_cluster, name)
     monkeypatch.setenv("SANGKIEN_WAREHOUSE_DSN", pg_cluster.pipeline_dsn(name))
     monkeypatch.setenv("SANGKIEN_WAREHOUSE_ADMIN_DSN", dsn)
     return dsn

@@ -410,9 +410,9 @@ def test_nights_loaded_out_of_order_give_the_same_tables(
 
     from sangkien.warehouse.bootstrap import bootstrap
 
-    from conftest import _fresh_database
+    from databases import fresh_database
 
-    other = _fresh_database(pg_cluster, "wh_out_of_order")
+    other = fresh_database(pg_cluster, "wh_out_of_order")
     with psycopg.connect(other, autocommit=True) as reverse:
         bootstrap(reverse)
         for night in (D3, D1, D2):

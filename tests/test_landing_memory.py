@@ -58,13 +58,13 @@ def _peak_mb(dsn: str, landing: Path) -> tuple[int, int]:
 def test_memory_stays_flat_when_the_file_grows_tenfold(warehouse_dsn, pg_cluster, tmp_path) -> None:
     from sangkien.warehouse.bootstrap import bootstrap
 
-    from conftest import _fresh_database
+    from databases import fresh_database
 
     small, large = tmp_path / "small", tmp_path / "large"
     small_bytes = _big_delivery(small, 12_000)
     large_bytes = _big_delivery(large, 120_000)
     published_small, peak_small = _peak_mb(warehouse_dsn, small)
-    other = _fresh_database(pg_cluster, "wh_memory_large")
+    other = fresh_database(pg_cluster, "wh_memory_large")
     import psycopg
 
     with psycopg.connect(other, autocommit=True) as conn:

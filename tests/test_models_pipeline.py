@@ -31,7 +31,7 @@ from sangkien.landing.unit_night import land_unit_night
 from sangkien.registry import Source
 from sangkien.transform import build_models
 
-from conftest import _fresh_warehouse
+from databases import fresh_warehouse
 from feed_builder import row, write_delivery
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -524,7 +524,7 @@ def _scope_sizes(conn: psycopg.Connection) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def history(pg_cluster, tmp_path_factory):  # type: ignore[no-untyped-def]
-    dsn = _fresh_warehouse(pg_cluster, "models_history")
+    dsn = fresh_warehouse(pg_cluster, "models_history")
     landing = tmp_path_factory.mktemp("landing_history")
     state = tmp_path_factory.mktemp("dbt_state")
     conn = psycopg.connect(dsn, autocommit=True)
@@ -836,7 +836,7 @@ def test_the_sql_similarity_fallback_gives_the_same_links(history: History) -> N
 @pytest.fixture(scope="module")
 def reversed_history(pg_cluster, tmp_path_factory):  # type: ignore[no-untyped-def]
     """The same final deliveries, landed night 3 first, then nights 2 and 1 together."""
-    dsn = _fresh_warehouse(pg_cluster, "models_reversed")
+    dsn = fresh_warehouse(pg_cluster, "models_reversed")
     landing = tmp_path_factory.mktemp("landing_reversed")
     state = tmp_path_factory.mktemp("dbt_state_reversed")
     conn = psycopg.connect(dsn, autocommit=True)

@@ -20,7 +20,7 @@ from sangkien.transform import (
 )
 from sangkien.transform.dbt_runner import DbtConnection
 
-from conftest import _fresh_warehouse
+from databases import fresh_warehouse
 
 
 def test_importing_the_package_does_not_import_dbt() -> None:
@@ -54,7 +54,7 @@ def test_the_dsn_becomes_the_profile_environment(dsn: str) -> None:
 @pytest.fixture(scope="module")
 def built_warehouse(pg_cluster, tmp_path_factory):  # type: ignore[no-untyped-def]
     """An empty warehouse after one build: every table exists, with zero counts."""
-    dsn = _fresh_warehouse(pg_cluster, "models_runner")
+    dsn = fresh_warehouse(pg_cluster, "models_runner")
     state = tmp_path_factory.mktemp("dbt_state_runner")
     result = build_models(dsn, state_dir=state)
     return dsn, state, result

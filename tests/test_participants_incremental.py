@@ -14,7 +14,7 @@ from sangkien.landing.unit_night import land_unit_night
 from sangkien.registry import Source
 from sangkien.transform import build_models
 
-from conftest import _fresh_warehouse
+from databases import fresh_warehouse
 from feed_builder import row, write_delivery
 
 D1, D2, D3 = date(2022, 3, 1), date(2022, 3, 2), date(2022, 3, 3)
@@ -90,7 +90,7 @@ def _land_night_2(conn: psycopg.Connection, landing: Path) -> None:
 
 @pytest.fixture()
 def warehouse(pg_cluster, tmp_path: Path):  # type: ignore[no-untyped-def]
-    dsn = _fresh_warehouse(pg_cluster, "participants")
+    dsn = fresh_warehouse(pg_cluster, "participants")
     with psycopg.connect(dsn, autocommit=True) as conn:
         yield dsn, conn, tmp_path / "landing", tmp_path / "dbt"
 

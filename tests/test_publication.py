@@ -268,14 +268,14 @@ def test_replay_gives_the_same_tables_as_night_by_night(
 ) -> None:
     from sangkien.warehouse.bootstrap import bootstrap
 
-    from conftest import _fresh_database
+    from databases import fresh_database
 
     run_three_nights(landing)
     with psycopg.connect(warehouse_dsn) as conn:
         nightly = fingerprint(conn)
         published = conn.execute("select count(*) from marts.fct_initiative").fetchone()[0]
 
-    other = _fresh_database(pg_cluster, "wh_replay")
+    other = fresh_database(pg_cluster, "wh_replay")
     with psycopg.connect(other, autocommit=True) as conn:
         bootstrap(conn)
     monkeypatch.setenv("SANGKIEN_WAREHOUSE_DSN", other)

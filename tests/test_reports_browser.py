@@ -29,7 +29,7 @@ import pytest
 from sangkien.reports import ReportIndex, publish_docs, write_reports
 from test_reports_content import FOCUS, D, seed_known_warehouse
 
-from conftest import _fresh_warehouse
+from databases import fresh_warehouse
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "reports"
@@ -75,7 +75,7 @@ def proxy() -> Iterator[_Server]:
 
 @pytest.fixture(scope="module")
 def reports(pg_cluster, tmp_path_factory) -> ReportIndex:  # type: ignore[no-untyped-def]
-    dsn = _fresh_warehouse(pg_cluster, "reports_browser")
+    dsn = fresh_warehouse(pg_cluster, "reports_browser")
     with psycopg.connect(dsn, autocommit=True) as conn:
         seed_known_warehouse(conn)
     index = write_reports(dsn, D, tmp_path_factory.mktemp("reports"), units=[FOCUS, "P01"])

@@ -30,7 +30,7 @@ from sangkien.reports import ReportError, ReportIndex, publish_docs, write_repor
 from sangkien.reports.labels import REASONS, WARNINGS, vn_percent
 from sangkien.settings import REFERENCE_DIR
 
-from conftest import _fresh_warehouse
+from databases import fresh_warehouse
 
 D = date(2022, 6, 10)
 FOCUS = "P38"  # the unit whose quality report the tests read in detail
@@ -389,7 +389,7 @@ def seed_known_warehouse(conn: psycopg.Connection, *, with_freshness: bool = Tru
 
 @pytest.fixture(scope="module")
 def known_warehouse(pg_cluster) -> tuple[str, Known]:  # type: ignore[no-untyped-def]
-    dsn = _fresh_warehouse(pg_cluster, "reports_content")
+    dsn = fresh_warehouse(pg_cluster, "reports_content")
     with psycopg.connect(dsn, autocommit=True) as conn:
         known = seed_known_warehouse(conn)
     return dsn, known
