@@ -155,3 +155,56 @@ def test_the_sql_trigram_twin_equals_pg_trgm(built_warehouse) -> None:  # type: 
     assert {round(r[2], 1) for r in rows} >= {0.0, 1.0}
     assert any(0.85 <= r[2] < 1 for r in rows)
     assert all(re.fullmatch(r"[a-z0-9 ]*", r[0]) for r in rows)
+
+
+# The `where` tokens that scope a data test to the records this build rebuilt
+# (macros/get_where_subquery.sql), and the key they probe each table by.
+_RECORD_SCOPES = ("__status_scope__", "__touched_records__")
+
+
+def test_record_scoped_tests_probe_an_initiative_key_index(built_warehouse) -> None:  # type: ignore[no-untyped-def]
+    """Without that index a scoped test would compare every row with every key of the night."""
+    dsn, _, result = built_warehouse
+    manifest = json.loads((result.target_path / "manifest.json").read_text(encoding="utf-8"))
+    scoped = {
+        manifest["nodes"][test["attached_node"]]["relation_name"].replace('"', "")
+        for test in manifest["nodes"].values()
+        if test["resource_type"] == "test" and test["config"].get("where") in _RECORD_SCOPES
+    }
+    assert len(scoped) >= 5  # the record-level tables of the chain and the fact
+    with psycopg.connect(dsn) as conn:
+        unindexed = [
+            relation
+            for relation in sorted(scoped)
+            if not conn.execute(
+                """
+                select 1 from pg_index as i
+                join pg_attribute as a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+                where i.indrelid = to_regclass(%s) and a.attname = 'initiative_key'
+                """,
+                (relation.split(".", 1)[1],),
+            ).fetchone()
+        ]
+    assert not unindexed
+
+
+def test_a_scoped_test_fails_on_a_bad_record_the_build_rebuilt(built_warehouse) -> None:  # type: ignore[no-untyped-def]
+    dsn, state, _ = built_warehouse
+    bad_phase = "accepted_values_fct_initiative_phase__False__1__2"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "insert into marts.fct_initiative (initiative_key, unit_code, record_id, phase, status)"
+            " values ('P01:bad', 'P01', 'bad', 3, 'valid')"
+        )
+        conn.execute("insert into intermediate.int_records__status_scope values ('P01:bad')")
+        try:
+            with pytest.raises(ModelBuildError) as failure:
+                build_models(dsn, state_dir=state, select=[bad_phase])
+            assert [f.name for f in failure.value.failures] == [bad_phase]
+            # a record this build did not rebuild was checked when it was
+            conn.execute("delete from intermediate.int_records__status_scope")
+            checked = build_models(dsn, state_dir=state, select=[bad_phase])
+            assert bad_phase in {n.name for n in checked.nodes if n.status == "pass"}
+        finally:
+            conn.execute("delete from marts.fct_initiative where initiative_key = 'P01:bad'")
+            conn.execute("delete from intermediate.int_records__status_scope")
