@@ -199,11 +199,7 @@ class Warehouse:
     """One fresh database on the bench's cluster, the pipeline pointed at it."""
 
     def __init__(self, cluster: Any, name: str) -> None:
-        admin = cluster.dsn().rsplit("/", 1)[0]
-        with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
-            conn.execute(f'create database "{name}"')
-        self.admin_dsn = f"{admin}/{name}"
+        self.admin_dsn = cluster.recreate_database(name)
         self.pipeline_dsn = cluster.pipeline_dsn(name)  # bootstraps it, as a deployment would
 
     def use(self, landing: Path, sources: Path, reports: Path) -> None:

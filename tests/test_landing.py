@@ -14,6 +14,7 @@ from sangkien.feeds.contract import COLUMNS
 from sangkien.landing.unit_night import UnitNightFailed, land_unit_night
 from sangkien.registry import Source
 
+from databases import fresh_warehouse
 from feed_builder import csv_bytes, row, write_delivery
 
 D1, D2, D3 = date(2022, 5, 29), date(2022, 5, 30), date(2022, 5, 31)
@@ -408,13 +409,8 @@ def test_nights_loaded_out_of_order_give_the_same_tables(
                 land(in_order, landing, night, unit)
         expected = in_order.execute(FINGERPRINT).fetchone()
 
-    from sangkien.warehouse.bootstrap import bootstrap
-
-    from databases import fresh_database
-
-    other = fresh_database(pg_cluster, "wh_out_of_order")
+    other = fresh_warehouse(pg_cluster, "wh_out_of_order")
     with psycopg.connect(other, autocommit=True) as reverse:
-        bootstrap(reverse)
         for night in (D3, D1, D2):
             for unit in ("P01", "P38"):
                 land(reverse, landing, night, unit)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sangkien.feeds.contract import COLUMNS
 
+from databases import fresh_warehouse
 from feed_builder import row, write_delivery
 
 PROBE = """
@@ -56,19 +57,11 @@ def _peak_mb(dsn: str, landing: Path) -> tuple[int, int]:
 
 
 def test_memory_stays_flat_when_the_file_grows_tenfold(warehouse_dsn, pg_cluster, tmp_path) -> None:
-    from sangkien.warehouse.bootstrap import bootstrap
-
-    from databases import fresh_database
-
     small, large = tmp_path / "small", tmp_path / "large"
     small_bytes = _big_delivery(small, 12_000)
     large_bytes = _big_delivery(large, 120_000)
     published_small, peak_small = _peak_mb(warehouse_dsn, small)
-    other = fresh_database(pg_cluster, "wh_memory_large")
-    import psycopg
-
-    with psycopg.connect(other, autocommit=True) as conn:
-        bootstrap(conn)
+    other = fresh_warehouse(pg_cluster, "wh_memory_large")
     published_large, peak_large = _peak_mb(other, large)
 
     assert (published_small, published_large) == (12_000 - 240, 120_000 - 2_400)

@@ -10,6 +10,7 @@ import pytest
 from sangkien import publishing
 from sangkien.night import replay, run_night
 
+from databases import fresh_warehouse
 from feed_builder import row, write_delivery
 
 pytestmark = pytest.mark.slow
@@ -266,18 +267,12 @@ def test_the_published_facts_are_partitioned_by_unit(db, landing, two_units) -> 
 def test_replay_gives_the_same_tables_as_night_by_night(
     warehouse_dsn, pg_cluster, landing, two_units, monkeypatch
 ) -> None:
-    from sangkien.warehouse.bootstrap import bootstrap
-
-    from databases import fresh_database
-
     run_three_nights(landing)
     with psycopg.connect(warehouse_dsn) as conn:
         nightly = fingerprint(conn)
         published = conn.execute("select count(*) from marts.fct_initiative").fetchone()[0]
 
-    other = fresh_database(pg_cluster, "wh_replay")
-    with psycopg.connect(other, autocommit=True) as conn:
-        bootstrap(conn)
+    other = fresh_warehouse(pg_cluster, "wh_replay")
     monkeypatch.setenv("SANGKIEN_WAREHOUSE_DSN", other)
     assert replay(D1, D3) == []
     with psycopg.connect(other) as conn:

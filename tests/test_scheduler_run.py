@@ -36,7 +36,6 @@ import pytest
 from sangkien.settings import PROJECT_ROOT, TIMEZONE
 from sangkien.warehouse.local_cluster import LocalCluster
 
-from databases import fresh_database
 from feed_builder import row, write_delivery
 
 NIGHT = date(2022, 5, 31)
@@ -174,7 +173,7 @@ def test_the_scheduler_runs_a_night_triggered_through_the_rest_api(
     home = tmp_path / "airflow"
     home.mkdir()
     port = _free_port()
-    env = _airflow_env(home, fresh_database(pg_cluster, "airflow_meta"), port)
+    env = _airflow_env(home, pg_cluster.recreate_database("airflow_meta"), port)
     started = time.monotonic()
     subprocess.run(
         [AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=180

@@ -160,11 +160,22 @@ class LocalCluster:
         state = "running" if self.is_running() else "stopped"
         return f"{state}: 127.0.0.1:{info.port}, data in {self.data_dir}, binaries {info.bin_dir}"
 
-    def dsn(self) -> str:
+    def dsn(self, database: str = DATABASE) -> str:
+        """The administrator's DSN on `database`."""
         info = self._load_info()
         if info is None:
             raise ClusterError(f"no local cluster in {self.root}: run 'sangkien db up'")
-        return info.dsn()
+        return info.dsn(database)
+
+    def recreate_database(self, name: str) -> str:
+        """Drop database `name` if it exists and create it empty; the administrator's
+        DSN on it. For the tests and the benchmark, which start each warehouse afresh."""
+        import psycopg
+
+        with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')
+            conn.execute(f'create database "{name}"')
+        return self.dsn(name)
 
     def pipeline_dsn(self, database: str = DATABASE) -> str:
         """The pipeline login's DSN on `database`, made (with the schema) if missing."""
