@@ -6,7 +6,6 @@
 
         __touched_records__   records with a version in a changed delivery
         __status_scope__      records whose status was recomputed
-        __status_scope_links__ duplicate links of those records
         __changed_cells__     (unit, submitted date) cells recomputed
 
     Any other `where` is used as written (dbt's default behaviour).
@@ -29,7 +28,6 @@
         {%- set status_scope_keys = 'any (array(select initiative_key from ' ~ status_scope ~ '))' -%}
         {%- set tokens = {
             '__touched_records__': 'initiative_key = ' ~ touched_keys,
-            '__status_scope_links__': '(initiative_key = ' ~ status_scope_keys ~ ' or duplicate_of_key = ' ~ status_scope_keys ~ ')',
             '__status_scope__': 'initiative_key = ' ~ status_scope_keys,
             '__changed_cells__': '(unit_code, submitted_date) in (select unit_code, submitted_date from ' ~ changed_cells ~ ')',
         } -%}
