@@ -21,6 +21,7 @@ from sangkien.landing.folders import delivery_folders
 from sangkien.landing.unit_night import UnitNightFailed, land_unit_night, land_unit_range
 from sangkien.registry import Source
 
+from databases import fresh_warehouse
 from feed_builder import row, write_delivery
 
 FIRST = date(2022, 5, 20)
@@ -93,10 +94,7 @@ def test_a_replay_lands_the_same_tables_as_one_delivery_at_a_time(
         land_unit_range(db, Source("P38"), NIGHTS[0], NIGHTS[-1], landing)
     batched = snapshot(db)
 
-    with psycopg.connect(pg_cluster.recreate_database("wh_one_by_one"), autocommit=True) as one:
-        from sangkien.warehouse.bootstrap import bootstrap
-
-        bootstrap(one)
+    with psycopg.connect(fresh_warehouse(pg_cluster, "wh_one_by_one"), autocommit=True) as one:
         for night in NIGHTS:
             with contextlib.suppress(UnitNightFailed):  # the unreadable night
                 land_unit_night(one, Source("P38"), night, landing)
