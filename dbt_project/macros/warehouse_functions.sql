@@ -9,6 +9,8 @@
        the ASCII keys built by `normalise_for_matching` (each word padded with
        two spaces before and one after, distinct trigrams, shared / union).
        For those keys both give the same number (tested).
+    3. Create `author_set_key(text)`: the macro of text_normalisation.sql
+       as a parallel-safe function, for full builds (int_records__classified).
 -#}
 {% macro prepare_warehouse_functions() %}
     {#- The schema exists (`sangkien db bootstrap`): the transformer may not create schemas. #}
@@ -56,6 +58,12 @@
                 else shared_count::real / (left_count + right_count - shared_count)::real
             end
         from counted
+    $function$;
+    create or replace function {{ target.schema }}.author_set_key(authors text)
+    returns text
+    language sql immutable strict parallel safe
+    as $function$
+        select {{ author_set_key('authors') }}
     $function$;
 {% endmacro %}
 
