@@ -46,8 +46,14 @@ RUN uv sync --frozen --no-dev --no-install-project
 
 # 2) The project itself (installed editable, as uv does by default: the package
 #    finds dbt_project/, dags/ and expectations/ beside src/ through SANGKIEN_HOME).
+#    Its CSV row path is C (src/sangkien/landing/_csv_rows.c): the compiler is
+#    installed for the build and removed in the same layer.
 COPY . .
-RUN uv sync --frozen --no-dev
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && uv sync --frozen --no-dev \
+    && apt-get purge -y --auto-remove gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/* build
 
 ENV PATH="/opt/sangkien/.venv/bin:${PATH}" \
     SANGKIEN_HOME=/opt/sangkien \

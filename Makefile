@@ -17,10 +17,14 @@ setup: $(STAMP)
 
 # uv comes from PyPI into the virtualenv itself (it is also pinned in the lock's
 # dev group, so `uv sync` keeps it).
-$(STAMP): pyproject.toml uv.lock
+# The project itself is rebuilt when its C row path changes (gcc and Python's headers,
+# as Debian's python3-dev, are needed: src/sangkien/landing/_csv_rows.c).
+NATIVE := $(wildcard src/sangkien/landing/_csv_rows*.[ch])
+
+$(STAMP): pyproject.toml uv.lock $(NATIVE)
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(UV) || $(VENV)/bin/python -m pip install --quiet "uv==0.13.8"
-	$(UV) sync --frozen --python $(VENV)/bin/python
+	$(UV) sync --frozen --python $(VENV)/bin/python --reinstall-package sangkien
 	@touch $(STAMP)
 
 demo: setup

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -56,18 +56,31 @@ class Header:
 def read_csv(raw: BinaryIO, codec: str, header_out: list[Header]) -> Iterator[SourceRecord]:
     """RFC 4180 CSV in `codec`; the parsed header is appended to `header_out`."""
     text = io.TextIOWrapper(raw, encoding=codec, errors=ERRORS, newline="")
+    return csv_records(text, header_out)
+
+
+def csv_records(
+    lines: Iterable[str],
+    header_out: list[Header],
+    *,
+    header: Header | None = None,
+    line_number: int = 0,
+) -> Iterator[SourceRecord]:
+    """The records of CSV text given as `io.TextIOWrapper(newline="")` gives its lines.
+
+    With `header`, the lines start after it, at the record after `line_number`
+    (where the C row path hands a file over, `sangkien.landing.csv_rows`)."""
     # Normalised a line at a time (C, once per line), so each field only needs trimming.
-    reader = csv.reader(nfc_lines(text), strict=True)
-    try:
-        header = Header.parse(next(reader))
-    except StopIteration:
-        header_out.append(Header([]))
-        return
-    except csv.Error as exc:
-        raise UnreadableFile(f"the header row cannot be read: {exc}") from None
-    header_out.append(header)
-    width = len(header.columns)
-    line_number = 0
+    reader = csv.reader(nfc_lines(lines), strict=True)
+    if header is None:
+        try:
+            header = Header.parse(next(reader))
+        except StopIteration:
+            header_out.append(Header([]))
+            return
+        except csv.Error as exc:
+            raise UnreadableFile(f"the header row cannot be read: {exc}") from None
+        header_out.append(header)
     while True:
         try:
             fields = next(reader)
@@ -80,22 +93,24 @@ def read_csv(raw: BinaryIO, codec: str, header_out: list[Header]) -> Iterator[So
         if not fields:
             continue  # a blank line is not a record
         line_number += 1
-        if len(fields) != width:
-            record = SourceRecord(
-                line_number, malformed=f"{len(fields)} fields where the header has {width}"
-            )
-            # Keep what can be read for the report (the record id, usually first).
-            record.values = {
-                name: clean_text(value)
-                for name, value in zip(header.columns, fields, strict=False)
-                if name == "record_id"
-            }
-            yield record
-            continue
-        yield SourceRecord(
-            line_number,
-            dict(zip(header.columns, map(str.strip, fields), strict=True)),
+        yield csv_record(line_number, fields, header)
+
+
+def csv_record(line_number: int, fields: list[str], header: Header) -> SourceRecord:
+    """One CSV record from its fields (NFC text, untrimmed)."""
+    width = len(header.columns)
+    if len(fields) != width:
+        record = SourceRecord(
+            line_number, malformed=f"{len(fields)} fields where the header has {width}"
         )
+        # Keep what can be read for the report (the record id, usually first).
+        record.values = {
+            name: clean_text(value)
+            for name, value in zip(header.columns, fields, strict=False)
+            if name == "record_id"
+        }
+        return record
+    return SourceRecord(line_number, dict(zip(header.columns, map(str.strip, fields), strict=True)))
 
 
 def _json_scalar(value: object) -> str:

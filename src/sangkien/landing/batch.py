@@ -19,10 +19,10 @@ import psycopg
 
 from sangkien.feeds.manifest import Manifest
 from sangkien.feeds.readers import Header, UnreadableFile
+from sangkien.landing._csv_rows import with_delivery_id
 from sangkien.landing.checked_rows import (
     DeliveryResult,
     DeliveryRows,
-    Spool,
     broken_upload,
     open_records,
 )
@@ -48,11 +48,11 @@ class _Pending:
     folder: DeliveryFolder
     meta: dict[str, Any]
     rows: DeliveryRows
-    stored: Spool
+    #: The raw rows in binary COPY format, with delivery id 0 until the batch is written.
+    encoded: list[bytes]
 
     def close(self) -> None:
         self.rows.close()
-        self.stored.close()
 
 
 class DeliveryBatch:
@@ -80,13 +80,13 @@ class DeliveryBatch:
         (`flush`, which the caller runs when the batch is `full` and at the end)."""
         result = DeliveryResult(self._unit, folder.business_date.isoformat(), "loaded")
         headers: list[Header] = []
-        pending = _Pending(folder, meta, DeliveryRows(result, headers), Spool())
+        pending = _Pending(folder, meta, DeliveryRows(result, headers), [])
         try:
             with data_file.open("rb") as raw:
                 codec, records = open_records(raw, data_file, manifest, headers)
                 meta["encoding"] = codec
-                for row in pending.rows.stored(records):
-                    pending.stored.add(row)
+                prefix = (0, self._unit, folder.business_date)
+                pending.encoded.extend(pending.rows.raw_rows(records, prefix))
             problems = pending.rows.finish(manifest, meta["sha256"])
         except BaseException as exc:
             pending.close()
@@ -157,8 +157,9 @@ class DeliveryBatch:
             copy_raw(
                 conn,
                 (
-                    ((p.rows.result.delivery_id, self._unit, p.folder.business_date), p.stored)
+                    with_delivery_id(block, p.rows.result.delivery_id)
                     for p in pending
+                    for block in p.encoded
                 ),
             )
             finish_and_commit(conn, [p.rows for p in pending])

@@ -2,8 +2,10 @@
 
 `DeliveryRows.stored` turns records into the rows to store (values, then the
 authors' pseudonyms), keeping each rejection and warning with its line and the
-delivery's counts. Nothing here touches the database: the rows go to a COPY
-as they come (`delivery`) or wait for a batch of small deliveries (`batch`).
+delivery's counts; `DeliveryRows.raw_rows` gives them as binary COPY data, a
+CSV file's through the C row path (`csv_rows`). Nothing here touches the
+database: the rows go to a COPY as they come (`delivery`) or wait for a batch
+of small deliveries (`batch`).
 """
 
 from __future__ import annotations
@@ -19,13 +21,17 @@ from sangkien.feeds.contract import KNOWN_COLUMNS, Warning_
 from sangkien.feeds.decoding import codec_for
 from sangkien.feeds.manifest import Manifest
 from sangkien.feeds.pseudonyms import author_keys, pseudonym_key
-from sangkien.feeds.readers import Header, SourceRecord, read_csv, read_json, read_xlsx
+from sangkien.feeds.readers import Header, SourceRecord, read_json, read_xlsx
 from sangkien.feeds.rows import STORED_COLUMNS, check_record
+from sangkien.landing._csv_rows import RecordIds, encode_rows
+from sangkien.landing.csv_rows import csv_raw_rows
 
 _AUTHORS, _AUTHOR_IDS = STORED_COLUMNS.index("authors"), STORED_COLUMNS.index("author_ids")
 _RECORD_ID = STORED_COLUMNS.index("record_id")
 #: Record ids tracked per delivery for repeats (a few MB); past it, assume some repeat.
 _TRACKED_RECORD_IDS = 100_000
+#: Rows the Python rules stored, encoded for COPY this many at a time.
+_ENCODE_ROWS = 1000
 
 
 @dataclass
@@ -93,9 +99,35 @@ class DeliveryRows:
         # partitioned raw table that cost more than the rest of a small delivery.
         # A hash collision, or a delivery too big to track, only means the search
         # runs after all (memory stays flat).
-        self.repeats = False
-        self._record_hashes: set[int] = set()
+        self.record_ids = RecordIds(_TRACKED_RECORD_IDS)
         self._unknown_columns: set[str] = set()
+
+    @property
+    def repeats(self) -> bool:
+        return self.record_ids.repeats
+
+    def raw_rows(self, records: Iterable[SourceRecord] | CsvFile, prefix: tuple[Any, ...]):  # type: ignore[no-untyped-def]
+        """The rows to store as binary COPY data (blocks of bytes) for raw.initiative_row,
+        each prefixed with `prefix`: (delivery_id, unit_code, business_date)."""
+        if isinstance(records, CsvFile):
+            return csv_raw_rows(self, records.raw, records.codec, prefix)
+        return self.encoded(records, prefix)
+
+    def encoded(self, records: Iterable[SourceRecord], prefix: tuple[Any, ...]) -> Iterator[bytes]:
+        """`stored(records)` as binary COPY data, a thousand rows at a time."""
+        rows = []
+        for row in self.stored(records):
+            rows.append(row)
+            if len(rows) == _ENCODE_ROWS:
+                yield encode_rows(prefix, rows)
+                rows = []
+        if rows:
+            yield encode_rows(prefix, rows)
+
+    def count_stored(self, rows: int) -> None:
+        """Rows received and stored elsewhere (the C row path) with no rejection or warning."""
+        self.result.rows_received += rows
+        self.published += rows
 
     def stored(self, records: Iterable[SourceRecord]) -> Iterator[tuple[Any, ...]]:
         """The rows to store (the stored columns, then the authors' pseudonyms)."""
@@ -113,13 +145,7 @@ class DeliveryRows:
                 stored = checked.stored
                 yield (*stored, author_keys(key, unit, stored[_AUTHORS], stored[_AUTHOR_IDS]))
                 self.published += 1
-                if not self.repeats:
-                    record_hash = hash(stored[_RECORD_ID])
-                    self.repeats = (
-                        record_hash in self._record_hashes
-                        or len(self._record_hashes) >= _TRACKED_RECORD_IDS
-                    )
-                    self._record_hashes.add(record_hash)
+                self.record_ids.add(stored[_RECORD_ID])
                 continue
             result.rows_rejected += 1
             for code, detail in checked.reasons:
@@ -172,11 +198,20 @@ def manifest_mismatch(manifest: Manifest | None, sha256: str, rows: int) -> list
     return problems
 
 
+@dataclass
+class CsvFile:
+    """A CSV data file, read when its rows are (`DeliveryRows.raw_rows`)."""
+
+    raw: BinaryIO
+    codec: str
+
+
 def open_records(raw: BinaryIO, data_file: Path, manifest: Manifest | None, headers: list[Header]):  # type: ignore[no-untyped-def]
+    """(codec, what `DeliveryRows.raw_rows` reads): a `CsvFile`, or the file's records."""
     suffix = data_file.suffix.lower()
     if suffix == ".csv":
         codec = codec_for(manifest.encoding if manifest else None, raw.peek(4)[:4])
-        return codec, read_csv(raw, codec, headers)
+        return codec, CsvFile(raw, codec)
     if suffix == ".json":
         return "utf-8", read_json(raw, headers)
     return None, read_xlsx(raw, headers)

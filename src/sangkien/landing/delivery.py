@@ -253,9 +253,8 @@ def _load(
                     begin_for_unit(conn, unit)
                     inserted = insert_delivery(conn, meta)
                 result.delivery_id = inserted.fetchone()[0]  # type: ignore[index]
-                copy_raw(
-                    conn, [((result.delivery_id, unit, folder.business_date), rows.stored(records))]
-                )
+                prefix = (result.delivery_id, unit, folder.business_date)
+                copy_raw(conn, rows.raw_rows(records, prefix))
                 problems = rows.finish(manifest, meta["sha256"])
                 if problems:
                     raise _Incomplete("; ".join(problems))

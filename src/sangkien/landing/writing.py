@@ -18,22 +18,15 @@ import psycopg
 from sangkien.feeds.rows import STORED_COLUMNS
 from sangkien.landing.checked_rows import DeliveryResult, DeliveryRows
 
+#: raw.initiative_row's columns in the order the rows are encoded (`_csv_rows.c`,
+#: `encode_rows`): the prefix, the stored columns, the pseudonyms. Binary COPY: no
+#: value is written out as text and parsed back; a type that does not match the
+#: table fails every load, loudly.
 _RAW_COLUMNS = ("delivery_id", "unit_code", "business_date", *STORED_COLUMNS, "author_keys")
-#: The types of `_RAW_COLUMNS` (schema.sql), for a binary COPY: a third of the client's
-#: and half of the server's work per row of a text COPY (no timestamps or numbers
-#: written out and parsed back). A mismatch fails every load, loudly.
-_RAW_TYPES = dict.fromkeys(_RAW_COLUMNS, "text") | {
-    "delivery_id": "int8",
-    "business_date": "date",
-    "line_number": "int4",
-    "benefit_vnd": "int8",
-    "applied_on": "date",
-    "is_confidential": "bool",
-    "submitted_at": "timestamptz",
-    "updated_at": "timestamptz",
-    "is_deleted": "bool",
-}
 _COPY_RAW = f"copy raw.initiative_row ({', '.join(_RAW_COLUMNS)}) from stdin (format binary)"
+#: Binary COPY's header (signature, no flags, no extension) and trailer.
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_BINARY_TRAILER = b"\xff\xff"
 _REJECTED = ("delivery_id", "unit_code", "line_number", "record_id", "reason_code", "reason_detail")
 _WARNED = ("delivery_id", "unit_code", "line_number", "warning_code", "detail")
 #: Up to this many rejected rows or warnings are inserted (pipelined), past it COPY'd.
@@ -63,17 +56,16 @@ def begin_for_unit(conn: psycopg.Connection, unit: str) -> None:
     conn.execute("select pg_advisory_xact_lock(hashtext('sangkien-unit-' || %s))", (unit,))
 
 
-def copy_raw(
-    conn: psycopg.Connection,
-    deliveries: Iterable[tuple[tuple[Any, ...], Iterable[tuple[Any, ...]]]],
-) -> None:
-    """One COPY of the deliveries' stored rows into `raw.initiative_row`; each
-    delivery is `(delivery_id, unit_code, business_date)` and its rows."""
+def copy_raw(conn: psycopg.Connection, rows: Iterable[bytes]) -> None:
+    """One COPY into `raw.initiative_row` of rows already in binary COPY format
+    (`DeliveryRows.raw_rows`), a block at a time."""
+    if conn.info.encoding != "utf-8":  # binary text is taken in the client's encoding
+        raise RuntimeError(f"the loader's connection must use UTF-8, not {conn.info.encoding}")
     with conn.cursor().copy(_COPY_RAW) as copy:
-        copy.set_types(list(_RAW_TYPES.values()))
-        for prefix, rows in deliveries:
-            for row in rows:
-                copy.write_row((*prefix, *row))
+        copy.write(_BINARY_HEADER)
+        for block in rows:
+            copy.write(block)
+        copy.write(_BINARY_TRAILER)
 
 
 def insert_delivery(
