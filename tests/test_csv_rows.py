@@ -19,7 +19,7 @@ from sangkien.feeds.pseudonyms import author_keys as python_author_keys
 from sangkien.feeds.readers import UnreadableFile, read_csv
 from sangkien.feeds.values import LOCAL_TZ, parse_timestamp
 from sangkien.landing import _csv_rows as native
-from sangkien.landing import casefold_table, csv_rows
+from sangkien.landing import csv_rows, unicode_tables
 from sangkien.landing.checked_rows import CsvFile, DeliveryResult, DeliveryRows
 from sangkien.simulate.encodings import to_cp1258_text
 
@@ -58,9 +58,45 @@ def test_white_space_among_safe_characters_is_what_python_strips() -> None:
     assert space == {0x09, 0x0A, 0x0D, 0x20, 0xA0}
 
 
-def test_the_committed_casefold_table_is_what_python_gives() -> None:
-    committed = Path(csv_rows.__file__).with_name("_csv_rows_casefold.h").read_text()
-    assert committed == casefold_table.header()
+def test_the_committed_unicode_tables_are_what_python_gives() -> None:
+    committed = Path(csv_rows.__file__).with_name("_csv_rows_unicode.h").read_text()
+    assert committed == unicode_tables.header()
+
+
+def test_the_c_nfc_is_pythons() -> None:
+    """Every safe letter decomposed, each with every mark, and random Vietnamese-like
+    runs of letters and marks: the C code's NFC is Python's, or it leaves the text
+    to Python."""
+    letters = [chr(cp) for cp in safe_code_points()]
+    marks = [chr(cp) for cp in range(0x300, 0x370)]
+    texts = [unicodedata.normalize("NFD", c) for c in letters]
+    texts += [c + m for c in letters for m in marks]
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    shapes = "\u0302\u0306\u031b"
+    rng = random.Random(15)
+    for _ in range(20000):
+        text = "".join(
+            rng.choice(letters)
+            + "".join(rng.choices(tones + shapes + "".join(marks), k=rng.randint(0, 3)))
+            for _ in range(rng.randint(1, 6))
+        )
+        texts.append(text)
+        texts.append(unicodedata.normalize("NFD", text))
+    composed = 0
+    for text in texts:
+        result = native.nfc(text)
+        if result is not None:
+            composed += 1
+            assert result == unicodedata.normalize("NFC", text), [hex(ord(c)) for c in text]
+    # Vietnamese, decomposed or as Windows-1258 writes it, is composed here (not by Python).
+    vietnamese_marks = set(tones + shapes)
+    for letter in letters:
+        nfd = unicodedata.normalize("NFD", letter)
+        if len(nfd) > 1 and set(nfd[1:]) <= vietnamese_marks:
+            assert native.nfc(nfd) == letter
+            assert native.nfc(to_cp1258_text(letter)) == letter
+    assert native.nfc(unicodedata.normalize("NFD", " ".join(PHRASES))) == " ".join(PHRASES)
+    assert composed > 3000
 
 
 def test_author_keys_are_pythons_for_every_safe_letter() -> None:

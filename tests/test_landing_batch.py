@@ -144,9 +144,9 @@ def test_a_delivery_loaded_meanwhile_sends_the_batch_one_by_one(db, landing, war
     write_delivery(landing, "P38", NIGHTS[0], [row(record_id="K1")])
     write_delivery(landing, "P38", NIGHTS[1], [row(record_id="K2")])
     known = last_attempts(db, "P38", NIGHTS[1])
-    batch = DeliveryBatch(db, "P38", landing, "file")
+    batch = DeliveryBatch(db, "P38", "file")
     results = [
-        load_delivery(db, folder, landing, known=known, batch=batch)
+        load_delivery(db, folder, known=known, batch=batch)
         for folder in delivery_folders(landing, "P38", NIGHTS[1])
     ]
     # Another loader (the scheduler, say) lands the first night before the batch is written.
@@ -182,10 +182,10 @@ def test_rejected_rows_count_towards_a_batchs_size(db, landing, monkeypatch) -> 
     monkeypatch.setattr(batch_module, "MAX_ROWS", 4)
     for night in NIGHTS[:2]:
         write_delivery(landing, "P38", night, [row(record_id=f"X{i}", field="?") for i in range(2)])
-    batch = DeliveryBatch(db, "P38", landing, "file")
+    batch = DeliveryBatch(db, "P38", "file")
     known = last_attempts(db, "P38", NIGHTS[1])
     for folder in delivery_folders(landing, "P38", NIGHTS[1]):
-        load_delivery(db, folder, landing, known=known, batch=batch)
+        load_delivery(db, folder, known=known, batch=batch)
     assert batch.full  # four rows waiting in memory, though none is to be stored
     batch.flush()
     assert db.execute("select count(*) from quality.rejected_row").fetchone() == (4,)

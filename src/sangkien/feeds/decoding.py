@@ -61,8 +61,10 @@ def nfc(text: str) -> str:
     column can hold, reads as an undecodable byte: its row is rejected, not the file."""
     if "\x00" in text:
         text = text.replace("\x00", UNDECODABLE)
-    if text.isascii() or unicodedata.is_normalized("NFC", text):
+    if text.isascii():
         return text
+    # normalize() returns at once what its quick check passes; is_normalized() first
+    # would normalise decomposed text twice (it answers "maybe" only after doing so).
     return unicodedata.normalize("NFC", text)
 
 

@@ -23,9 +23,10 @@ class TooLarge(ValueError):
     """A file is larger than the loader accepts."""
 
 
-def check_file_size(path: Path, limit: int | None = None) -> None:
+def check_file_size(path: Path, limit: int | None = None, *, size: int | None = None) -> None:
+    """Refuse a file over `limit` bytes (`size`, when its status is already known)."""
     limit = MAX_FILE_BYTES if limit is None else limit
-    size = path.stat().st_size
+    size = path.stat().st_size if size is None else size
     if size > limit:
         raise TooLarge(f"{path.name} is {size:,} bytes, over the limit of {limit:,} bytes")
 

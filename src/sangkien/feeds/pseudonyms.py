@@ -15,6 +15,7 @@ import os
 import secrets
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 from sangkien.settings import STATE_DIR
 
@@ -26,7 +27,12 @@ def pseudonym_key() -> bytes:
     value = os.environ.get(KEY_VARIABLE)
     if value:
         return value.encode("utf-8")
-    local = STATE_DIR / "pseudonym.key"
+    return _local_key(STATE_DIR / "pseudonym.key")
+
+
+@lru_cache(maxsize=4)
+def _local_key(local: Path) -> bytes:
+    """The checkout's own key, read once a process (a replay asks for it 48,000 times)."""
     if not local.exists():
         local.parent.mkdir(parents=True, exist_ok=True)
         local.write_text(secrets.token_hex(32))

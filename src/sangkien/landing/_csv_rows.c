@@ -35,7 +35,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "_csv_rows_casefold.h"
+#include "_csv_rows_unicode.h"
 
 /* ------------------------------------------------------------------ columns */
 
@@ -275,25 +275,152 @@ static inline int is_space_cp(uint32_t cp) {
     return cp == 0x20 || cp == 0x09 || cp == 0x0A || cp == 0x0D || cp == 0xA0;
 }
 
-/* Decode one UTF-8 sequence of safe text at s[0..n); its length, or 0 when it
- * is not well-formed or not safe. */
-static inline int safe_char(const unsigned char *s, Py_ssize_t n, uint32_t *cp) {
+/* The combining marks composed here (U+0300..U+036F; the tables cover no others). */
+static inline int is_mark(uint32_t cp) { return cp >= 0x300 && cp <= 0x36F; }
+
+/* Decode one well-formed UTF-8 sequence at s[0..n) of the lead bytes this code
+ * reads (up to U+CFFF: no overlong forms or surrogates there); its length, or 0. */
+static inline int utf8_char(const unsigned char *s, Py_ssize_t n, uint32_t *cp) {
     unsigned char c = s[0];
     if (c < 0x80) {
         *cp = c;
-        return is_safe(c) ? 1 : 0;
+        return 1;
     }
     if (c >= 0xC2 && c <= 0xDF) {
         if (n < 2 || (s[1] & 0xC0) != 0x80) return 0;
         *cp = ((uint32_t)(c & 0x1F) << 6) | (s[1] & 0x3F);
-        return is_safe(*cp) ? 2 : 0;
+        return 2;
     }
-    if (c >= 0xE1 && c <= 0xEC) { /* no overlongs or surrogates in this lead range */
+    if (c >= 0xE1 && c <= 0xEC) {
         if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
         *cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-        return is_safe(*cp) ? 3 : 0;
+        return 3;
     }
     return 0;
+}
+
+/* Decode one UTF-8 sequence of safe text at s[0..n); its length, or 0 when it
+ * is not well-formed or not safe. */
+static inline int safe_char(const unsigned char *s, Py_ssize_t n, uint32_t *cp) {
+    int len = utf8_char(s, n, cp);
+    return len && is_safe(*cp) ? len : 0;
+}
+
+/* ------------------------------------------------------------------------ NFC */
+
+static inline int mark_class(uint32_t cp) { return is_mark(cp) ? MARK_CLASS[cp - 0x300] : 0; }
+
+static const Decomposition *decomposition_of(uint32_t cp) {
+    Py_ssize_t lo = 0, hi = (Py_ssize_t)(sizeof DECOMPOSITIONS / sizeof DECOMPOSITIONS[0]) - 1;
+    while (lo <= hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (DECOMPOSITIONS[mid].cp == cp) return &DECOMPOSITIONS[mid];
+        if (DECOMPOSITIONS[mid].cp < cp) lo = mid + 1; else hi = mid - 1;
+    }
+    return NULL;
+}
+
+static uint32_t composite_of(uint32_t first, uint32_t second) {
+    Py_ssize_t lo = 0, hi = (Py_ssize_t)(sizeof COMPOSITIONS / sizeof COMPOSITIONS[0]) - 1;
+    while (lo <= hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        const Composition *c = &COMPOSITIONS[mid];
+        if (c->first == first && c->second == second) return c->composite;
+        if (c->first < first || (c->first == first && c->second < second)) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return 0;
+}
+
+/* Marks a letter may carry here; more are left to Python. */
+#define MAX_MARKS 16
+
+static inline Py_ssize_t put_utf8(char *out, uint32_t cp) {
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    out[0] = (char)(0xE0 | (cp >> 12));
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+}
+
+/* NFC of text made of safe characters and combining marks (UAX #15: canonical
+ * decomposition, ordering and composition), written to out, at most `room`
+ * bytes: its length in characters, or -1 when the result would hold a character
+ * that is not safe (a mark left over), or does not fit: Python normalises that.
+ * Safe characters are starters that never compose with what precedes them (the
+ * tests check it), so each letter and the marks after it compose on their own,
+ * and text without marks is copied as it is. */
+static Py_ssize_t nfc_compose(const char *s, Py_ssize_t n, char *out, Py_ssize_t room,
+                              Py_ssize_t *written) {
+    const unsigned char *p = (const unsigned char *)s;
+    Py_ssize_t at = 0, chars = 0;
+    for (Py_ssize_t i = 0; i < n;) {
+        uint32_t cp;
+        int k = utf8_char(p + i, n - i, &cp);
+        if (!k || !is_safe(cp)) return -1;  /* not safe, or a mark with no letter before it */
+        Py_ssize_t next = i + k;
+        if (next >= n || (p[next] != 0xCC && p[next] != 0xCD)) {
+            if (at + k > room) return -1;
+            memcpy(out + at, s + i, (size_t)k);
+            at += k;
+            chars++;
+            i = next;
+            continue;
+        }
+        /* the letter, decomposed, and its marks in canonical order */
+        uint32_t seq[MAX_MARKS + 4];
+        int len = 0;
+        const Decomposition *d = cp < 0xC0 ? NULL : decomposition_of(cp);
+        if (d) {
+            for (int j = 0; j < d->n; j++) seq[len++] = d->to[j];
+        } else {
+            seq[len++] = cp;
+        }
+        while (next < n) {
+            uint32_t mark;
+            int m = utf8_char(p + next, n - next, &mark);
+            if (!m || !is_mark(mark)) break;
+            if (len == MAX_MARKS + 4) return -1;
+            seq[len++] = mark;
+            next += m;
+        }
+        for (int j = 2; j < len; j++) {
+            uint32_t mark = seq[j];
+            int cls = mark_class(mark), h = j;
+            while (h > 1 && mark_class(seq[h - 1]) > cls) {
+                seq[h] = seq[h - 1];
+                h--;
+            }
+            seq[h] = mark;
+        }
+        /* canonical composition into the letter */
+        int kept = 1, last_class = 0;
+        for (int j = 1; j < len; j++) {
+            int cls = mark_class(seq[j]);
+            uint32_t composite = cls && (last_class < cls || last_class == 0)
+                                     ? composite_of(seq[0], seq[j]) : 0;
+            if (composite) {
+                seq[0] = composite;
+            } else {
+                last_class = cls ? cls : 256;  /* a mark of class 0 blocks what follows */
+                seq[kept++] = seq[j];
+            }
+        }
+        if (kept != 1 || !is_safe(seq[0]) || at + 3 > room) return -1;  /* a mark left */
+        at += put_utf8(out + at, seq[0]);
+        chars++;
+        i = next;
+    }
+    *written = at;
+    return chars;
 }
 
 /* A field after csv splitting: bytes, length in code points, and whether every
@@ -303,6 +430,7 @@ typedef struct {
     Py_ssize_t n;      /* bytes */
     Py_ssize_t chars;  /* code points, untrimmed (the csv module's limit) */
     int safe;
+    int composable;    /* not safe, but only for combining marks U+0300..U+036F */
 } Field;
 
 /* Trim Python's white space at both ends (safe text only). */
@@ -792,6 +920,10 @@ typedef struct {
     /* work buffers */
     Splitter split;
     Buf scratch, keys, out, deferred;
+    Buf composed;  /* fields with combining marks, in NFC */
+    /* the record's values: its fields, or their NFC in `composed` */
+    const char *value[MAX_WIDTH];
+    Py_ssize_t value_len[MAX_WIDTH];
 } CsvRowsObject;
 
 enum { SPLIT_OK, SPLIT_BLANK, SPLIT_MORE, SPLIT_STOP, SPLIT_BROKEN };
@@ -919,7 +1051,7 @@ static inline const char *span_data(const Splitter *split, const char *data, con
 static void scan_field(const char *s, Py_ssize_t n, Field *f) {
     const unsigned char *p = (const unsigned char *)s;
     Py_ssize_t chars = 0;
-    int safe = 1;
+    int safe = 1, only_known = 1;  /* only safe characters and marks */
     Py_ssize_t i = 0;
     while (i < n) {
         /* eight printable ASCII bytes at a time (most of any text here) */
@@ -938,17 +1070,20 @@ static void scan_field(const char *s, Py_ssize_t n, Field *f) {
         }
         if (p[i] < 0x80) {
             if (!(p[i] >= 0x20 && p[i] <= 0x7E) && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
-                safe = 0;
+                safe = only_known = 0;
             i++;
         } else {
             uint32_t cp;
-            int len = safe ? safe_char(p + i, n - i, &cp) : 0;
-            if (!len) {
-                safe = 0;  /* the length in bytes bounds such a field (engine_record) */
+            int len = only_known ? utf8_char(p + i, n - i, &cp) : 0;
+            if (len && is_safe(cp)) {
+                i += len;
+            } else if (len && is_mark(cp)) {
+                safe = 0;
+                i += len;
+            } else {
+                safe = only_known = 0;  /* the length in bytes bounds such a field (engine_record) */
                 i++;
                 while (i < n && (p[i] & 0xC0) == 0x80) i++;
-            } else {
-                i += len;
             }
         }
         chars++;
@@ -957,6 +1092,7 @@ static void scan_field(const char *s, Py_ssize_t n, Field *f) {
     f->n = n;
     f->chars = chars;
     f->safe = safe;
+    f->composable = !safe && only_known;
 }
 
 /* The column's trimmed value (empty when the column is absent). */
@@ -967,7 +1103,7 @@ typedef struct {
 } Value;
 
 /* The row, if the Python rules would store it as it is: 1 written to out, 0 defer. */
-static int accept_record(CsvRowsObject *self, const char *data, int n_fields) {
+static int accept_record(CsvRowsObject *self, int n_fields) {
     Value v[N_COLUMNS];
     for (int c = 0; c < N_COLUMNS; c++) {
         int f = self->file_column[c];
@@ -976,8 +1112,8 @@ static int accept_record(CsvRowsObject *self, const char *data, int n_fields) {
             v[c].n = 0;
             v[c].present = 0;
         } else {
-            v[c].s = span_data(&self->split, data, &self->split.spans[f]);
-            v[c].n = self->split.spans[f].n;
+            v[c].s = self->value[f];
+            v[c].n = self->value_len[f];
             v[c].present = 1;
             trim(&v[c].s, &v[c].n);
         }
@@ -1114,10 +1250,32 @@ static int engine_broken(CsvRowsObject *self, int n_fields) {
  * module's limit applies; such a record is left to the csv module. */
 static int engine_record(CsvRowsObject *self, const char *data, int n_fields) {
     int all_safe = 1;
+    Py_ssize_t bytes = 0;
+    for (int f = 0; f < n_fields; f++) bytes += self->split.spans[f].n;
+    /* Room for the record's NFC before any field points into it. */
+    self->composed.len = 0;
+    if (buf_reserve(&self->composed, bytes + 16) < 0) return -1;
     for (int f = 0; f < n_fields; f++) {
         Field field;
-        scan_field(span_data(&self->split, data, &self->split.spans[f]), self->split.spans[f].n, &field);
+        const char *s = span_data(&self->split, data, &self->split.spans[f]);
+        Py_ssize_t n = self->split.spans[f].n;
+        scan_field(s, n, &field);
+        self->value[f] = s;
+        self->value_len[f] = n;
         if (field.chars > rules.max_field_chars) return SPLIT_STOP;
+        if (field.composable) {
+            Py_ssize_t written;
+            char *out = self->composed.data + self->composed.len;
+            Py_ssize_t chars =
+                nfc_compose(s, n, out, self->composed.cap - self->composed.len, &written);
+            if (chars >= 0) {  /* the csv module counts the characters of the NFC text */
+                if (chars > rules.max_field_chars) return SPLIT_STOP;
+                self->value[f] = out;
+                self->value_len[f] = written;
+                self->composed.len += written;
+                continue;
+            }
+        }
         if (!field.safe) {
             all_safe = 0;
             /* decoding gives at most a code point a byte, NFC at most three */
@@ -1126,7 +1284,7 @@ static int engine_record(CsvRowsObject *self, const char *data, int n_fields) {
     }
     self->line_number++;
     if (all_safe && n_fields == self->width) {
-        int r = accept_record(self, data, n_fields);
+        int r = accept_record(self, n_fields);
         if (r < 0) return -1;
         if (r) {
             self->accepted++;
@@ -1210,6 +1368,7 @@ static int CsvRows_init(CsvRowsObject *self, PyObject *args, PyObject *kwds) {
 
 static void CsvRows_dealloc(CsvRowsObject *self) {
     buf_free(&self->split.fieldbuf);
+    buf_free(&self->composed);
     buf_free(&self->scratch);
     buf_free(&self->keys);
     buf_free(&self->out);
@@ -1582,6 +1741,28 @@ static PyObject *split_header(PyObject *module, PyObject *args) {
     return result;
 }
 
+/* nfc(text) -> str | None: NFC as the row path makes it, None where it leaves it to Python. */
+static PyObject *py_nfc(PyObject *module, PyObject *arg) {
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(arg, &n);
+    if (!s) return NULL;
+    char *out = PyMem_RawMalloc((size_t)n + 16);
+    PyObject *result = NULL;
+    if (!out) {
+        PyErr_NoMemory();
+    } else {
+        Py_ssize_t written;
+        if (nfc_compose(s, n, out, n + 16, &written) < 0) {
+            Py_INCREF(Py_None);
+            result = Py_None;
+        } else {
+            result = PyUnicode_FromStringAndSize(out, written);
+        }
+    }
+    PyMem_RawFree(out);
+    return result;
+}
+
 /* moment(text) -> (utc microseconds since 2000, local day since 2000) | None */
 static PyObject *py_moment(PyObject *module, PyObject *arg) {
     Py_ssize_t n;
@@ -1678,6 +1859,8 @@ static PyMethodDef module_methods[] = {
      "author_keys(key, unit_code, authors, author_ids) -> str | None (safe text only)."},
     {"split_header", split_header, METH_VARARGS,
      "split_header(data, final) -> (status, fields, consumed): the header record."},
+    {"nfc", py_nfc, METH_O,
+     "nfc(text) -> str | None: the row path's NFC, or None where Python normalises."},
     {"moment", py_moment, METH_O,
      "moment(text) -> (utc_us, local_day) since 2000-01-01, or None: the shapes read here."},
     {NULL},

@@ -26,12 +26,12 @@ from sangkien.landing.checked_rows import (
     broken_upload,
     open_records,
 )
-from sangkien.landing.folders import DeliveryFolder
+from sangkien.landing.folders import DeliveryFolder, open_data
 from sangkien.landing.writing import (
     begin_for_unit,
     copy_raw,
     finish_and_commit,
-    insert_delivery,
+    insert_deliveries,
     record_incomplete,
     transaction,
 )
@@ -58,10 +58,9 @@ class _Pending:
 class DeliveryBatch:
     """Deliveries of `unit` that had no attempt yet, checked and waiting to be written."""
 
-    def __init__(self, conn: psycopg.Connection, unit: str, landing_dir: Path, transport: str):
+    def __init__(self, conn: psycopg.Connection, unit: str, transport: str):
         self._conn = conn
         self._unit = unit
-        self._landing_dir = landing_dir
         self._transport = transport
         self._pending: list[_Pending] = []
         self._rows = 0
@@ -73,6 +72,7 @@ class DeliveryBatch:
         self,
         folder: DeliveryFolder,
         data_file: Path,
+        contents: bytes | None,
         manifest: Manifest | None,
         meta: dict[str, Any],
     ) -> DeliveryResult:
@@ -82,7 +82,7 @@ class DeliveryBatch:
         headers: list[Header] = []
         pending = _Pending(folder, meta, DeliveryRows(result, headers), [])
         try:
-            with data_file.open("rb") as raw:
+            with open_data(data_file, contents) as raw:
                 codec, records = open_records(raw, data_file, manifest, headers)
                 meta["encoding"] = codec
                 prefix = (0, self._unit, folder.business_date)
@@ -150,10 +150,10 @@ class DeliveryBatch:
             if taken.fetchone():
                 conn.execute("rollback")
                 return False
-            with conn.pipeline():
-                inserted = [insert_delivery(conn, p.meta, replaces=False) for p in pending]
-            for p, cursor in zip(pending, inserted, strict=True):
-                p.rows.result.delivery_id = cursor.fetchone()[0]  # type: ignore[index]
+            inserted = insert_deliveries(conn, [p.meta for p in pending])
+            ids = {day: delivery_id for delivery_id, day in inserted}
+            for p in pending:
+                p.rows.result.delivery_id = ids[p.folder.business_date]
             copy_raw(
                 conn,
                 (
@@ -169,5 +169,5 @@ class DeliveryBatch:
         from sangkien.landing.delivery import load_delivery  # which imports this module
 
         for p in pending:
-            fresh = load_delivery(self._conn, p.folder, self._landing_dir, self._transport)
+            fresh = load_delivery(self._conn, p.folder, self._transport)
             vars(p.rows.result).update(vars(fresh))

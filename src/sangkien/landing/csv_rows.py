@@ -11,9 +11,10 @@ module would split them, the csv module reads the rest of the file. The
 tables are the same either way (tests/test_csv_rows.py compares both paths
 record by record); only the time differs.
 
-The C code reads UTF-8: a UTF-8 file (BOM dropped) goes to it as it is; any
-other encoding, or a UTF-8 file whose text is not composed (NFD), is first
-decoded, normalised to NFC and encoded again, a block at a time.
+The C code reads UTF-8: a UTF-8 file (BOM dropped) goes to it as it is; a file
+in another encoding is decoded and encoded again, a block at a time. It makes
+the NFC of text with combining marks itself (decomposed Vietnamese, and what
+Windows-1258 decodes to), or leaves the record to Python, which normalises.
 """
 
 from __future__ import annotations
@@ -54,8 +55,6 @@ if native.COLUMNS != COLUMNS:  # the C code's column numbers are the contract's 
 BLOCK_BYTES = 1 << 20
 #: A header, or a record, longer than this is left to the csv module.
 _MAX_PENDING_BYTES = 64 << 20
-#: UTF-8 lead bytes of the combining diacritical marks (U+0300–U+036F): decomposed text.
-_COMBINING_LEADS = (b"\xcc", b"\xcd")
 _DIRECT_CODECS = ("utf-8", "utf-8-sig")
 _REQUIRED_COLUMNS = frozenset(REQUIRED_VALUES + REQUIRED_COLUMNS_EMPTY_ALLOWED)
 
@@ -72,8 +71,7 @@ class _Utf8Blocks:
             if first.startswith(codecs.BOM_UTF8):  # as utf-8-sig drops it
                 first = first[len(codecs.BOM_UTF8) :]
             codec = "utf-8"
-        # Decomposed UTF-8 goes the long way too: the C code would leave each row to Python.
-        self.direct = codec == "utf-8" and not any(b in first for b in _COMBINING_LEADS)
+        self.direct = codec == "utf-8"
         self._first: bytes | None = first
         if not self.direct:
             self._decoder = codecs.getincrementaldecoder(codec)(errors=ERRORS)
@@ -94,8 +92,8 @@ class _Utf8Blocks:
         return text.encode("utf-8") if text else b""
 
     def _text_blocks(self) -> Iterator[str]:
-        """NFC text, each block ending at a line end (the last one wherever the file
-        does): a line end never composes with what is around it."""
+        """The text, each block ending at a line end (the last one wherever the file
+        does), so that the csv module can take over at any block's end."""
         while True:
             if self._first is not None:
                 chunk, self._first = self._first, None
@@ -105,12 +103,12 @@ class _Utf8Blocks:
             if not chunk:
                 self._carry = ""
                 if text:
-                    yield nfc(text)
+                    yield text
                 return
             cut = _after_last_line_end(text)
             self._carry = text[cut:]
             if cut:
-                yield nfc(text[:cut])
+                yield text[:cut]
 
     def lines(self, leftover: bytes) -> Iterable[str]:
         """The text from `leftover` (the unread part of the last block) to the end,

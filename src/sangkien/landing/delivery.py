@@ -12,6 +12,7 @@ previous state stays as it was. A folder that cannot be read is recorded
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,8 +37,8 @@ from sangkien.landing.checked_rows import (
 from sangkien.landing.folders import (
     DeliveryFolder,
     UnsafePath,
-    check_file_in,
-    check_inside,
+    open_data,
+    read_small,
     sha256_of,
 )
 from sangkien.landing.writing import (
@@ -85,7 +86,6 @@ def _unchanged(prior: tuple[Any, ...] | None, signature: tuple[int | None, ...])
 def load_delivery(
     conn: psycopg.Connection,
     folder: DeliveryFolder,
-    landing_dir: Path,
     transport: str = "file",
     *,
     known: dict[date, tuple[Any, ...]] | None = None,
@@ -123,8 +123,10 @@ def load_delivery(
         result.delivery_id = prior[0]
         return result
     try:
-        manifest, data_file = _inspect(folder, landing_dir)
-        data_sha = sha256_of(data_file)
+        manifest, data_file = _inspect(folder)
+        data_stat = folder.stat(data_file.name)
+        contents = read_small(data_file, data_stat.st_size)
+        data_sha = hashlib.sha256(contents).hexdigest() if contents else sha256_of(data_file)
         fingerprint = f"{data_sha}|{manifest.semantic_key() if manifest else 'no-manifest'}"
     except (_Refused, UnsafePath, TooLarge, OSError) as exc:
         return _record_failed(conn, folder, transport, signature, prior, str(exc))
@@ -138,7 +140,7 @@ def load_delivery(
         result.delivery_id = prior[0]
         return result
 
-    received_at = datetime.fromtimestamp(data_file.stat().st_mtime, UTC)
+    received_at = datetime.fromtimestamp(data_stat.st_mtime, UTC)
     meta = {
         "unit_code": folder.unit_code,
         "business_date": folder.business_date,
@@ -156,18 +158,20 @@ def load_delivery(
     }
     try:
         if batched:
-            return batch.add(folder, data_file, manifest, meta)  # type: ignore[union-attr]
-        return _load(conn, folder, data_file, manifest, meta)
+            return batch.add(folder, data_file, contents, manifest, meta)  # type: ignore[union-attr]
+        return _load(conn, folder, data_file, contents, manifest, meta)
     except (UnreadableFile, UnsupportedEncoding, OSError) as exc:
         return _record_failed(conn, folder, transport, signature, prior, str(exc), fingerprint)
 
 
-def _inspect(folder: DeliveryFolder, landing_dir: Path) -> tuple[Manifest | None, Path]:
-    check_inside(folder.path, landing_dir)
+def _inspect(folder: DeliveryFolder) -> tuple[Manifest | None, Path]:
+    folder.check_not_link()
     manifest = None
-    if folder.manifest_path.exists():
-        check_file_in(folder.manifest_path)
-        check_file_size(folder.manifest_path, MAX_MANIFEST_BYTES)
+    if "manifest.json" in folder.files:
+        folder.check_not_link("manifest.json")
+        check_file_size(
+            folder.manifest_path, MAX_MANIFEST_BYTES, size=folder.stat("manifest.json").st_size
+        )
         try:
             manifest = Manifest.read(
                 folder.manifest_path, unit_code=folder.unit_code, business_date=folder.business_date
@@ -177,7 +181,7 @@ def _inspect(folder: DeliveryFolder, landing_dir: Path) -> tuple[Manifest | None
     files = folder.data_files()
     if manifest is not None:
         data_file = folder.path / manifest.file
-        if not data_file.exists():
+        if manifest.file not in folder.files:
             raise _Refused(f"the manifest names {manifest.file}, which is not in the folder")
     elif len(files) == 1:
         data_file = files[0]
@@ -185,8 +189,8 @@ def _inspect(folder: DeliveryFolder, landing_dir: Path) -> tuple[Manifest | None
         raise _Refused("no data file (initiatives.csv, .json or .xlsx) in the folder")
     else:
         raise _Refused(f"several data files and no manifest to choose: {[f.name for f in files]}")
-    check_file_in(data_file)
-    check_file_size(data_file)
+    folder.check_not_link(data_file.name)
+    check_file_size(data_file, size=folder.stat(data_file.name).st_size)
     if data_file.suffix == ".xlsx":
         check_xlsx_archive(data_file)
     return manifest, data_file
@@ -233,6 +237,7 @@ def _load(
     conn: psycopg.Connection,
     folder: DeliveryFolder,
     data_file: Path,
+    contents: bytes | None,
     manifest: Manifest | None,
     meta: dict[str, Any],
 ) -> DeliveryResult:
@@ -241,7 +246,7 @@ def _load(
     result = DeliveryResult(unit, folder.business_date.isoformat(), "loaded")
     headers: list[Header] = []
     rows = DeliveryRows(result, headers)
-    with data_file.open("rb") as raw:
+    with open_data(data_file, contents) as raw:
         codec, records = open_records(raw, data_file, manifest, headers)
         meta["encoding"] = codec
         try:

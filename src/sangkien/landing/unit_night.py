@@ -64,7 +64,7 @@ def land_unit_night(
         folders = []
         problems.append(str(exc))
     known = last_attempts(conn, unit, business_date)
-    results = [_load_one(conn, folder, landing_dir, source.transport, known) for folder in folders]
+    results = [_load_one(conn, folder, source.transport, known) for folder in folders]
     problems += [
         f"{r.business_date}: {r.detail}" for r in results if r.status == "failed" and r.detail
     ]
@@ -113,12 +113,12 @@ def land_unit_range(
         folders = []
         problems.setdefault(date_to, []).append(str(exc))
     known = last_attempts(conn, unit, date_to)
-    batch = DeliveryBatch(conn, unit, landing_dir, source.transport)
+    batch = DeliveryBatch(conn, unit, source.transport)
     by_night = {}
     try:
         for folder in folders:
             by_night[folder.business_date] = load_delivery(
-                conn, folder, landing_dir, source.transport, known=known, batch=batch
+                conn, folder, source.transport, known=known, batch=batch
             )
             if batch.full:
                 batch.flush()
@@ -164,11 +164,10 @@ def land_unit_range(
 def _load_one(
     conn: psycopg.Connection,
     folder: DeliveryFolder,
-    landing_dir: Path,
     transport: str,
     known: dict[date, tuple[Any, ...]],
 ) -> DeliveryResult:
-    result = load_delivery(conn, folder, landing_dir, transport, known=known)
+    result = load_delivery(conn, folder, transport, known=known)
     _log(folder, result)
     return result
 

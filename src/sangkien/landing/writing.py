@@ -9,11 +9,13 @@ so that a small delivery costs a handful of round trips.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from sangkien.feeds.rows import STORED_COLUMNS
 from sangkien.landing.checked_rows import DeliveryResult, DeliveryRows
@@ -27,6 +29,7 @@ _COPY_RAW = f"copy raw.initiative_row ({', '.join(_RAW_COLUMNS)}) from stdin (fo
 #: Binary COPY's header (signature, no flags, no extension) and trailer.
 _BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 _BINARY_TRAILER = b"\xff\xff"
+_COPY_WRITE_BYTES = 1 << 18
 _REJECTED = ("delivery_id", "unit_code", "line_number", "record_id", "reason_code", "reason_detail")
 _WARNED = ("delivery_id", "unit_code", "line_number", "warning_code", "detail")
 #: Up to this many rejected rows or warnings are inserted (pipelined), past it COPY'd.
@@ -62,27 +65,43 @@ def copy_raw(conn: psycopg.Connection, rows: Iterable[bytes]) -> None:
     if conn.info.encoding != "utf-8":  # binary text is taken in the client's encoding
         raise RuntimeError(f"the loader's connection must use UTF-8, not {conn.info.encoding}")
     with conn.cursor().copy(_COPY_RAW) as copy:
-        copy.write(_BINARY_HEADER)
+        # Each write waits until it is sent: a batch's many small deliveries go together.
+        pending = bytearray(_BINARY_HEADER)
         for block in rows:
-            copy.write(block)
-        copy.write(_BINARY_TRAILER)
+            pending += block
+            if len(pending) >= _COPY_WRITE_BYTES:
+                copy.write(pending)
+                pending = bytearray()
+        pending += _BINARY_TRAILER
+        copy.write(pending)
 
 
-def insert_delivery(
-    conn: psycopg.Connection, meta: dict[str, Any], *, replaces: bool = True
-) -> psycopg.Cursor[Any]:
-    """The delivery's row (its id is the cursor's one row); with `replaces`, the
-    night's delivery loaded before becomes `replaced` first."""
-    if replaces:
-        conn.execute(
-            """update quality.delivery set status = 'replaced', replaced_at = now()
-               where unit_code = %s and business_date = %s and status = 'loaded'""",
-            (meta["unit_code"], meta["business_date"]),
-        )
+def insert_delivery(conn: psycopg.Connection, meta: dict[str, Any]) -> psycopg.Cursor[Any]:
+    """The delivery's row (its id is the cursor's one row); the night's delivery
+    loaded before becomes `replaced` first."""
+    conn.execute(
+        """update quality.delivery set status = 'replaced', replaced_at = now()
+           where unit_code = %s and business_date = %s and status = 'loaded'""",
+        (meta["unit_code"], meta["business_date"]),
+    )
     return conn.execute(
         f"insert into quality.delivery ({', '.join(meta)}, status) "
         f"values ({', '.join(['%s'] * len(meta))}, 'loaded') returning delivery_id",
         list(meta.values()),
+    )
+
+
+def insert_deliveries(conn: psycopg.Connection, metas: list[dict[str, Any]]) -> psycopg.Cursor[Any]:
+    """A batch's delivery rows in one statement (the batch made sure, under the unit's
+    lock, that none of these nights has a delivery); the cursor's rows are
+    (delivery_id, business_date)."""
+    columns = ", ".join(metas[0])
+    return conn.execute(
+        f"""insert into quality.delivery ({columns}, status)
+            select {columns}, 'loaded'
+            from jsonb_populate_recordset(null::quality.delivery, %s)
+            returning delivery_id, business_date""",
+        (Jsonb(metas, dumps=_json),),
     )
 
 
@@ -100,13 +119,21 @@ def finish_and_commit(conn: psycopg.Connection, written: list[DeliveryRows]) -> 
             _copy_rows(conn, table, columns, rows)
         else:
             pending.append((table, columns, list(rows)))
+    # Only a delivery whose record ids repeat can have superseded rows to remove.
+    repeating = [d for d in written if d.repeats]
+    plain = [d for d in written if not d.repeats]
     with conn.pipeline():
         for table, columns, few in pending:
             if few:
                 _insert_rows(conn, table, columns, few)
-        counted = [_drop_superseded_and_count(conn, d) for d in written]
+        counted = [_drop_superseded_and_count(conn, d) for d in repeating]
+        if plain:
+            _set_counts(conn, plain)
         conn.execute("commit")
-    for delivery, cursor in zip(written, counted, strict=True):
+    for delivery in plain:
+        delivery.result.rows_superseded = 0
+        delivery.result.rows_published = delivery.published
+    for delivery, cursor in zip(repeating, counted, strict=True):
         result = delivery.result
         result.rows_superseded = int(cursor.fetchone()[0])  # type: ignore[index]
         result.rows_published = delivery.published - result.rows_superseded
@@ -152,17 +179,36 @@ _DROP_SUPERSEDED = """superseded as (
            dropped as (select count(*)::integer as n from superseded)"""
 
 
+def _set_counts(conn: psycopg.Connection, written: list[DeliveryRows]) -> None:
+    """The counts of deliveries with nothing superseded, in one statement."""
+    counts = [
+        {
+            "delivery_id": d.result.delivery_id,
+            "rows_received": d.result.rows_received,
+            "rows_published": d.published,
+            "rows_rejected": d.result.rows_rejected,
+        }
+        for d in written
+    ]
+    conn.execute(
+        """update quality.delivery d set rows_received = c.rows_received,
+               rows_published = c.rows_published, rows_rejected = c.rows_rejected,
+               rows_superseded = 0, loaded_at = now()
+           from jsonb_populate_recordset(null::quality.delivery, %s) c
+           where d.delivery_id = c.delivery_id""",
+        (Jsonb(counts),),
+    )
+
+
 def _drop_superseded_and_count(
     conn: psycopg.Connection, delivery: DeliveryRows
 ) -> psycopg.Cursor[Any]:
     """Remove the rows superseded within the delivery and write its counts, in one
     statement whose one row is how many were superseded. Within a delivery the
-    latest `updated_at`, then the later line, wins (contract §4a). Unless a record
-    id repeats, nothing can be superseded, and raw is not searched."""
+    latest `updated_at`, then the later line, wins (contract §4a)."""
     result = delivery.result
-    dropped = _DROP_SUPERSEDED if delivery.repeats else "dropped as (select 0 as n)"
     return conn.execute(
-        f"""with {dropped}
+        f"""with {_DROP_SUPERSEDED}
            update quality.delivery set rows_received = %(received)s,
                rows_published = %(copied)s - dropped.n, rows_rejected = %(rejected)s,
                rows_superseded = dropped.n, loaded_at = now()
@@ -201,8 +247,16 @@ def _copy_rows(
 def _insert_rows(
     conn: psycopg.Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> None:
-    """A handful of rows (most deliveries' rejections and warnings), as pipelined inserts."""
-    placeholders = ", ".join(["%s"] * len(columns))
-    conn.cursor().executemany(
-        f"insert into {table} ({', '.join(columns)}) values ({placeholders})", rows
+    """A few hundred rows at most (the deliveries' rejections and warnings), in one
+    statement: a statement each made a batch of 200 deliveries wait on hundreds."""
+    listed = ", ".join(columns)
+    conn.execute(
+        f"""insert into {table} ({listed})
+            select {listed} from jsonb_populate_recordset(null::{table}, %s)""",
+        (Jsonb([dict(zip(columns, row, strict=True)) for row in rows]),),
     )
+
+
+def _json(value: Any) -> str:
+    """JSON for jsonb_populate_recordset: dates and times as ISO text."""
+    return json.dumps(value, default=lambda v: v.isoformat())
