@@ -181,3 +181,24 @@ def test_the_deployment_login_script_makes_and_rotates_a_non_superuser_login(
     ).fetchone() == (False,)
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(make_conninfo(dsn, password="first-password")).close()
+
+
+def test_a_replay_leaves_its_units_partitions_analysed_as_the_loader(db, landing) -> None:
+    """A replay lands millions of rows before autovacuum looks at them; the loader, who
+    owns no table, has each unit's partition analysed through raw.analyze_unit_rows."""
+    from sangkien.landing.unit_night import land_unit_range
+    from sangkien.registry import Source
+
+    def rows_known(partition: str) -> float:
+        # ANALYZE sets reltuples; -1 means never analysed (nor vacuumed)
+        return db.execute(
+            "select reltuples from pg_class where oid = %s::regclass", (partition,)
+        ).fetchone()[0]
+
+    write_delivery(landing, "P38", NIGHT, [row(record_id=f"R{i}") for i in range(30)])
+    with connect(_pipeline_dsn(), role=LOADER, autocommit=True) as loader:
+        loader.execute("analyze raw.initiative_row_p38")  # not an owner: skipped
+        assert rows_known("raw.initiative_row_p38") == -1
+        land_unit_range(loader, Source("P38"), NIGHT, NIGHT, landing)
+    assert rows_known("raw.initiative_row_p38") == 30
+    assert rows_known("raw.initiative_row_p01") == -1  # only the units landed

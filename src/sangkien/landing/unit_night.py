@@ -153,6 +153,9 @@ def land_unit_range(
         )
         night += timedelta(days=1)
     record_outcomes(conn, outcomes)
+    if any(o.loaded for o in outcomes):
+        # The checks and the full build that follow plan with the partition's statistics.
+        conn.execute("select raw.analyze_unit_rows(%s)", (unit,))
     failed = [o for o in outcomes if o.outcome == "failed"]
     if failed:
         raise UnitNightFailed(

@@ -54,6 +54,7 @@ revoke all on schema raw, quality, restricted, staging, intermediate, marts, mar
 -- The loader lands feeds: raw and the delivery bookkeeping in quality.
 grant usage on schema raw, quality to sangkien_loader;
 grant select, insert, update, delete on all tables in schema raw to sangkien_loader;
+grant execute on function raw.analyze_unit_rows(text) to sangkien_loader;
 grant select, insert, update, delete on quality.delivery, quality.rejected_row,
     quality.warning, quality.night_outcome to sangkien_loader;
 grant usage, select on all sequences in schema quality to sangkien_loader;
