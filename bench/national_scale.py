@@ -9,9 +9,10 @@ In one run, on a private PostgreSQL cluster under `.sangkien/bench/`:
 2. landing throughput of the CSV units against a bare `COPY` of the same files into
    plain text tables on the same server;
 3. the full replay, end to end (landing, models, checks, publication, reports), of
-   every night but the peak one;
-4. the peak night on top of that history, against the same night on an empty
-   warehouse (the steps of `sangkien run-night`, without Airflow's start-up);
+   every night but two: the night the issue describes (the night whose records are
+   nearest 9,000) and the simulation's busiest night;
+4. each of the two nights on top of that history, against the same night on an
+   empty warehouse (the steps of `sangkien run-night`, without Airflow's start-up);
 5. the same night the naive way: pandas `to_sql` landing and a full dbt refresh;
 6. peak memory (RSS) of the pipeline's process during each phase.
 
@@ -49,6 +50,10 @@ import psutil  # noqa: E402
 import psycopg  # noqa: E402
 
 PROGRAMME = (date(2022, 1, 8), date(2023, 8, 31))
+#: "One peak night (about 9,000 records across the units)", as the issue puts it. The
+#: simulated campaign is busier (16,000 records a night on average, 21,156 at most):
+#: the busiest night is measured too.
+ISSUE_NIGHT_RECORDS = 9_000
 # Encodings a bare COPY can read (PostgreSQL has no UTF-16 client encoding).
 COPY_ENCODINGS = {"utf-8": "UTF8", "utf-8-sig": "UTF8", "utf-8-nfd": "UTF8", "cp1258": "WIN1258"}
 
@@ -386,25 +391,29 @@ def render(results: dict[str, Any], phases: list[Phase]) -> str:
         f"| **{r['replay_published_seconds'] / 60:,.1f} min** | ≤ 10 min |",
         f"| the same, with the night's reports and docs (end to end) "
         f"| {r['replay_seconds'] / 60:,.1f} min | |",
-        f"| peak night {r['peak_night']} ({r['peak_records']:,} records) on the full history "
-        f"| **{r['night_full']['total']:,.1f} s** | ≤ 60 s |",
+        f"| the issue's night, {r['issue_night']} ({r['issue_records']:,} records), on the full "
+        f"history | **{r['issue_full']['total']:,.1f} s** | ≤ 60 s |",
+        f"| the same night on an empty warehouse | {r['issue_empty']['total']:,.1f} s | |",
+        f"| full history ÷ empty | **{r['issue_ratio']:.2f}×** | ≤ 1.5× |",
+        f"| the busiest night, {r['peak_night']} ({r['peak_records']:,} records), on the full "
+        f"history | **{r['night_full']['total']:,.1f} s** | ≤ 60 s |",
         f"| the same night on an empty warehouse | {r['night_empty']['total']:,.1f} s | |",
-        f"| full history ÷ empty | **{r['night_ratio']:.2f}×** | ≤ 1.5× |",
+        f"| full history ÷ empty | **{r['night_ratio']:.2f}×** | (≤ 1.5×) |",
         f"| naive: pandas `to_sql` ({r['naive_landing_seconds']:,.1f} s) + full dbt refresh "
         f"({r['naive_refresh_seconds']:,.1f} s) | {r['naive_seconds']:,.1f} s | |",
         f"| naive ÷ ours (landing + models of the same night) "
         f"| **{r['naive_ratio']:.1f}×** | ≥ 10× |",
         f"| peak memory of the pipeline's process | **{r['peak_rss'] / mib:,.0f} MiB** | ≤ 2 GiB |",
         "",
-        "## The peak night, step by step (seconds)",
+        "## The two nights, step by step (seconds)",
         "",
-        "| step | empty warehouse | full history |",
-        "|---|---|---|",
+        f"| step | {r['issue_night']}, empty | full history "
+        f"| {r['peak_night']}, empty | full history |",
+        "|---|---|---|---|---|",
     ]
     for step in r["night_full"]:
-        lines.append(
-            f"| {step} | {r['night_empty'].get(step, 0):,.1f} | {r['night_full'][step]:,.1f} |"
-        )
+        runs = ("issue_empty", "issue_full", "night_empty", "night_full")
+        lines.append(f"| {step} | " + " | ".join(f"{r[k].get(step, 0):,.1f}" for k in runs) + " |")
     lines += ["", "## The full replay, step by step", "", "| step | seconds |", "|---|---|"]
     for step, seconds in r["replay_steps"].items():
         lines.append(f"| {step} | {seconds:,.1f} |")
@@ -426,21 +435,28 @@ METHOD = """\
   rows the files hold.
 - **Full replay**: `sangkien replay` (landing, then one dbt build, the gate's two
   suites as a full audit, publication and the reports) over every night of the
-  programme but the peak one, which the next step runs on top. The target is read
+  programme but the two the next step runs on top. The target is read
   on what the issue names (landing, models, checks) plus the publication; the
   end-to-end figure adds the night's reports, dbt docs and GX data docs.
-- **Peak night**: the night with the most delivered rows, run with the steps of
+- **The nights**: the issue asks for "one peak night (about 9,000 records across
+  the units)"; the simulated campaign is busier than that (16,000 records a night
+  on average), so two nights are measured: the night whose delivered records are
+  nearest 9,000 (the issue's night, and its targets) and the busiest night of the
+  programme. Each is run with the steps of
   `sangkien run-night` (landing 82 units, summary, gate, incremental dbt build, gate,
   publication, reports) in one process, once on the full history and once on an
-  empty warehouse holding nothing else; dbt and GX are imported beforehand, as a
+  empty warehouse holding nothing else (the issue's night first, on the history
+  without either night; then the busiest, on the history with the issue's night);
+  dbt and GX are imported beforehand, as a
   warm worker would have them. Before each, the warehouse is settled as the
   hours between two nights settle it: `vacuum (analyze)` and a checkpoint
   (timed as a phase of its own, not counted in the night). Right after the
   replay, the night would otherwise run beside the checkpointer writing the
   replay's pages and autovacuum's first pass over its tables.
-- **Naive way**: the same night's files read with pandas and appended with
+- **Naive way**: the busiest night's files read with pandas and appended with
   `DataFrame.to_sql`, then every model rebuilt with `dbt build --full-refresh`;
-  compared with our landing and incremental build of that night.
+  compared with our landing and incremental build of that night (the busiest night,
+  where ours costs most).
 - **Memory**: the resident set of the benchmark's process and its children (dbt and
   GX run in-process, as in an Airflow task), sampled every 50 ms; the PostgreSQL
   server's own memory is not counted.
@@ -494,11 +510,16 @@ def _run(args: argparse.Namespace, phases: list[Phase], results: dict[str, Any])
     for d in every:
         by_night[d.night] = by_night.get(d.night, 0) + d.rows
     peak = max(by_night, key=lambda n: by_night[n])
+    issue = min(
+        (n for n in by_night if n != peak), key=lambda n: abs(by_night[n] - ISSUE_NIGHT_RECORDS)
+    )
     results |= {
         "deliveries": len(every),
         "rows": sum(d.rows for d in every),
         "peak_night": peak.strftime("%d/%m/%Y"),
         "peak_records": by_night[peak],
+        "issue_night": issue.strftime("%d/%m/%Y"),
+        "issue_records": by_night[issue],
     }
     units = _unit_codes()
     sets = BENCH_DIR / "sets"
@@ -526,12 +547,13 @@ def _run(args: argparse.Namespace, phases: list[Phase], results: dict[str, Any])
     results["copy_rows_per_s"] = rows / seconds
     results["landing_ratio"] = results["landing_rows_per_s"] / results["copy_rows_per_s"]
 
-    # 3. the full replay of every night but the peak one ------------------------------------
+    # 3. the full replay of every night but the two measured ones ---------------------------
     all_sources = sources_for(units, sets / "all-sources")
-    history = [d for d in every if d.night != peak]
+    history = [d for d in every if d.night not in (peak, issue)]
     night_set = [d for d in every if d.night == peak]
+    issue_set = [d for d in every if d.night == issue]
     warm_imports()
-    with phase("full replay (all nights but the peak one)", phases):
+    with phase("full replay (all nights but the two measured ones)", phases):
         full = Warehouse(cluster, "bench_full")
         full.use(link_set(sets / "history", history), all_sources, reports)
         started = time.perf_counter()
@@ -547,15 +569,28 @@ def _run(args: argparse.Namespace, phases: list[Phase], results: dict[str, Any])
         results["replay_failed_units"] = failed
         results["records"] = full.scalar("select count(*) from marts.fct_initiative")
 
-    # 4. the peak night, empty warehouse, then full history ---------------------------------
+    # 4. each night, empty warehouse, then full history -------------------------------------
     with phase("settling the full history (vacuum, checkpoint)", phases):
         results["settle_seconds"] = full.settle()
-    with phase("peak night on an empty warehouse", phases):
+    with phase("the issue's night on an empty warehouse", phases):
+        empty = Warehouse(cluster, "bench_empty")
+        empty.settle()
+        empty.use(link_set(sets / "night", issue_set), all_sources, reports)
+        results["issue_empty"] = timed_night(issue)
+    with phase("the issue's night on the full history", phases):
+        full.use(sets / "history", all_sources, reports)
+        for d in issue_set:  # the night arrives in the landing area
+            link_delivery(sets / "history", d)
+        results["issue_full"] = timed_night(issue)
+    results["issue_ratio"] = results["issue_full"]["total"] / results["issue_empty"]["total"]
+    with phase("settling the full history again", phases):
+        full.settle()
+    with phase("busiest night on an empty warehouse", phases):
         empty = Warehouse(cluster, "bench_empty")
         empty.settle()
         empty.use(link_set(sets / "night", night_set), all_sources, reports)
         results["night_empty"] = timed_night(peak)
-    with phase("peak night on the full history", phases):
+    with phase("busiest night on the full history", phases):
         full.use(sets / "history", all_sources, reports)
         for d in night_set:  # the night arrives in the landing area
             link_delivery(sets / "history", d)
