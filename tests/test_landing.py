@@ -428,6 +428,32 @@ def test_rerunning_a_night_changes_nothing(db, landing) -> None:
     assert db.execute("select delivery_id, status from quality.delivery").fetchall() == ids_before
 
 
+def test_a_nights_outcome_lists_what_it_did_not_every_earlier_folder(db, landing) -> None:
+    # The outcome is the Airflow task's return value: by the end of a programme a
+    # night checks ~550 earlier folders a unit, which it must count, not list.
+    write_delivery(landing, "P38", D1, [row(record_id="A")])
+    land(db, landing, D1)
+    write_delivery(landing, "P38", D2, [row(record_id="B")])
+    land(db, landing, D2)
+    write_delivery(landing, "P38", D1, [row(record_id="A", title="sửa lại")])  # corrected
+    write_delivery(landing, "P38", D3, [row(record_id="C")])
+    outcome = land(db, landing, D3)
+    assert outcome.outcome == "loaded"
+    assert [(d.business_date, d.status) for d in outcome.deliveries] == [
+        (D1.isoformat(), "loaded"),  # the late correction
+        (D3.isoformat(), "loaded"),
+    ]
+    assert outcome.earlier_unchanged == 1  # D2, looked at and left
+    assert outcome.as_dict()["earlier_unchanged"] == 1
+
+    rerun = land(db, landing, D3)
+    assert rerun.outcome == "unchanged"
+    assert [(d.business_date, d.status) for d in rerun.deliveries] == [
+        (D3.isoformat(), "unchanged")  # the night's own folder is always reported
+    ]
+    assert rerun.earlier_unchanged == 2
+
+
 def test_a_copied_folder_with_new_timestamps_is_still_unchanged(db, landing) -> None:
     folder = write_delivery(landing, "P38", D3, [row(record_id="A")])
     land(db, landing, D3)

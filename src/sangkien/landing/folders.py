@@ -33,9 +33,15 @@ class UnsafePath(ValueError):
 class DeliveryFolder:
     unit_code: str
     business_date: date
-    path: Path
+    #: The folder's path as the unit folder's listing gives it (a string: a night
+    #: looks at every earlier folder, and most need no more than one listing).
+    location: str
     #: The folder is a link (as the unit folder's listing says): it is refused.
     is_link: bool = False
+
+    @cached_property
+    def path(self) -> Path:
+        return Path(self.location)
 
     @property
     def manifest_path(self) -> Path:
@@ -46,7 +52,7 @@ class DeliveryFolder:
         """The manifest and data files the folder holds, links included, listed once: a
         replay looks at 48,000 folders, a night at every earlier folder of each unit."""
         try:
-            with os.scandir(self.path) as entries:
+            with os.scandir(self.location) as entries:
                 return {e.name: e for e in entries if e.name in _DELIVERY_FILES}
         except (FileNotFoundError, NotADirectoryError):
             return {}
@@ -104,9 +110,7 @@ def delivery_folders(landing_dir: Path, unit_code: str, up_to: date) -> list[Del
                 continue
             if business_date <= up_to:
                 found.append(
-                    DeliveryFolder(
-                        unit_code, business_date, Path(child.path), is_link=child.is_symlink()
-                    )
+                    DeliveryFolder(unit_code, business_date, child.path, is_link=child.is_symlink())
                 )
     return sorted(found, key=lambda f: f.business_date)
 

@@ -34,8 +34,13 @@ class UnitOutcome:
     business_date: str
     outcome: str
     delivered: bool
+    #: What the run did with each folder, except earlier folders it found as they
+    #: were: by the end of a programme a night looks at 550 folders a unit, and
+    #: this outcome is the Airflow task's return value (an XCom).
     deliveries: list[DeliveryResult] = field(default_factory=list)
     detail: str | None = None
+    #: Earlier folders found unchanged (left out of `deliveries`).
+    earlier_unchanged: int = 0
 
     @property
     def loaded(self) -> list[DeliveryResult]:
@@ -65,6 +70,7 @@ def land_unit_night(
         problems.append(str(exc))
     known = last_attempts(conn, unit, business_date)
     results = [_load_one(conn, folder, source.transport, known) for folder in folders]
+    night = business_date.isoformat()
     problems += [
         f"{r.business_date}: {r.detail}" for r in results if r.status == "failed" and r.detail
     ]
@@ -77,7 +83,10 @@ def land_unit_night(
     detail = "; ".join(problems) or next(
         (r.detail for r in results if r.status == "incomplete"), None
     )
-    result = UnitOutcome(unit, business_date.isoformat(), outcome, delivered, results, detail)
+    kept = [r for r in results if r.status != "unchanged" or r.business_date == night]
+    result = UnitOutcome(
+        unit, night, outcome, delivered, kept, detail, earlier_unchanged=len(results) - len(kept)
+    )
     record_outcome(conn, result)
     if outcome == "failed":
         raise UnitNightFailed(f"{unit}: {detail}")
