@@ -126,6 +126,8 @@ def test_each_pipeline_role_is_refused_what_it_does_not_need(warehouse_dsn) -> N
         assert _refused(loader, "create table marts.sneaky (x int)")
         assert _refused(loader, "create schema sneaky")
         assert _refused(loader, "drop table raw.initiative_row")
+        # raw has no foreign key to its deliveries: none may be deleted under it.
+        assert _refused(loader, "delete from quality.delivery")
     with connect(_pipeline_dsn(), role=TRANSFORMER, autocommit=True) as transformer:
         assert _refused(transformer, "delete from raw.initiative_row")
         assert _refused(transformer, "delete from quality.delivery")

@@ -200,6 +200,45 @@ def test_the_nightly_gate_sees_faults_outside_the_nights_records(db, landing, tw
     assert "duplicates_point_to_originals" in message
 
 
+def test_the_landing_gate_finds_raw_rows_without_their_delivery(db, landing, two_units) -> None:
+    """raw has no foreign key to quality.delivery (it cost a sixth of a replay's
+    landing): the landing gate checks that each raw row's delivery exists, for
+    the same unit and night."""
+    three_nights(landing)
+    run_night(D1)
+    run_night(D2, publish=False)
+    publishing.check_landing(D2)  # the night as landed passes
+
+    def raw_row(delivery_id: int, unit: str, day: date, record_id: str) -> None:
+        db.execute(
+            """insert into raw.initiative_row (delivery_id, unit_code, business_date,
+                   line_number, record_id, is_confidential, is_deleted)
+               values (%s, %s, %s, 1, %s, false, false)""",
+            (delivery_id, unit, day, record_id),
+        )
+
+    last = db.execute("select max(delivery_id) from quality.delivery").fetchone()[0]
+    p01_d2 = db.execute(
+        "select delivery_id from quality.delivery where unit_code = 'P01' and business_date = %s",
+        (D2,),
+    ).fetchone()[0]
+    raw_row(last + 7, "P38", D2, "ORPHAN")  # a delivery that does not exist
+    raw_row(p01_d2, "P38", D2, "ASTRAY")  # another unit's delivery
+    with pytest.raises(publishing.GateBlocked) as blocked:
+        publishing.check_landing(D2)
+    # One violation per (unit, night, delivery) of the stray rows: both are found.
+    assert "raw_rows_belong_to_their_delivery (2 violating row(s); units: P38)" in str(
+        blocked.value
+    )
+
+    # A row from before the last publication is only seen by a full audit.
+    db.execute("delete from raw.initiative_row where record_id in ('ORPHAN', 'ASTRAY')")
+    raw_row(0, "P38", D1, "OLD-ORPHAN")
+    publishing.check_landing(D2)
+    with pytest.raises(publishing.GateBlocked, match="raw_rows_belong_to_their_delivery"):
+        publishing.check_landing(D2, full_audit=True)
+
+
 def test_a_full_audit_sees_faults_in_records_no_night_changed(db, landing, two_units) -> None:
     run_three_nights(landing)
     # Everything is published; then night 1's records are damaged behind the

@@ -100,6 +100,25 @@ LANDING_CHECKS: tuple[Check, ...] = (
         {"contract": "feed-v1 §4a"},
     ),
     Check(
+        "raw_rows_belong_to_their_delivery",
+        "Every raw row's delivery exists, for the same unit and night (raw has no foreign key).",
+        # Nightly: the rows of deliveries numbered after every delivery loaded before the
+        # last publication (an index range per partition); a full audit reads all of raw.
+        """with {recent_deliveries},
+           known as materialized (
+               select max(delivery_id) as last_id from quality.delivery
+               where delivery_id not in (select delivery_id from recent)
+           )
+           select r.unit_code, r.business_date, r.delivery_id, count(*) as raw_rows
+           from raw.initiative_row r
+           left join quality.delivery d on d.delivery_id = r.delivery_id
+           where r.delivery_id > coalesce((select last_id from known), -9223372036854775808)
+             and (d.delivery_id is null or d.unit_code <> r.unit_code
+                  or d.business_date <> r.business_date)
+           group by r.unit_code, r.business_date, r.delivery_id""",
+        {"contract": "feed-v1 §4a"},
+    ),
+    Check(
         "rejected_rows_are_itemised",
         "A loaded delivery's rows_rejected equals its distinct rejected lines in quality.",
         """with {recent_deliveries}

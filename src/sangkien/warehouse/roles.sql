@@ -55,8 +55,11 @@ revoke all on schema raw, quality, restricted, staging, intermediate, marts, mar
 grant usage on schema raw, quality to sangkien_loader;
 grant select, insert, update, delete on all tables in schema raw to sangkien_loader;
 grant execute on function raw.analyze_unit_rows(text) to sangkien_loader;
-grant select, insert, update, delete on quality.delivery, quality.rejected_row,
-    quality.warning, quality.night_outcome to sangkien_loader;
+grant select, insert, update, delete on quality.rejected_row, quality.warning,
+    quality.night_outcome to sangkien_loader;
+-- A delivery is never deleted: its raw rows (no foreign key, schema.sql) would lose it.
+grant select, insert, update on quality.delivery to sangkien_loader;
+revoke delete on quality.delivery from sangkien_loader;
 grant usage, select on all sequences in schema quality to sangkien_loader;
 grant select on quality.bootstrap to sangkien_loader, sangkien_transformer, sangkien_reporter;
 

@@ -85,7 +85,7 @@ create table if not exists quality.night_outcome (
 );
 
 create table if not exists raw.initiative_row (
-    delivery_id bigint not null references quality.delivery (delivery_id),
+    delivery_id bigint not null,
     unit_code text not null,
     business_date date not null,
     line_number integer not null,
@@ -118,6 +118,12 @@ create table if not exists raw.initiative_row (
 alter table raw.initiative_row add column if not exists author_keys text;
 create index if not exists initiative_row_delivery_idx on raw.initiative_row (delivery_id);
 create index if not exists initiative_row_record_idx on raw.initiative_row (unit_code, record_id);
+-- No foreign key to quality.delivery: PostgreSQL checks one row at a time (a query
+-- and a row lock per raw row), a sixth of a replay's landing, for rows the loader
+-- writes in the transaction that creates their delivery. The landing gate checks
+-- that every raw row belongs to its delivery (raw_rows_belong_to_their_delivery),
+-- and the loader may not delete a delivery (roles.sql).
+alter table raw.initiative_row drop constraint if exists initiative_row_delivery_id_fkey;
 
 -- A replay lands millions of rows faster than autovacuum analyses them, and the
 -- checks and the full build that follow plan against the partitions' statistics
