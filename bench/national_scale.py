@@ -572,30 +572,25 @@ def _run(args: argparse.Namespace, phases: list[Phase], results: dict[str, Any])
     # 4. each night, empty warehouse, then full history -------------------------------------
     with phase("settling the full history (vacuum, checkpoint)", phases):
         results["settle_seconds"] = full.settle()
-    with phase("the issue's night on an empty warehouse", phases):
-        empty = Warehouse(cluster, "bench_empty")
-        empty.settle()
-        empty.use(link_set(sets / "night", issue_set), all_sources, reports)
-        results["issue_empty"] = timed_night(issue)
-    with phase("the issue's night on the full history", phases):
-        full.use(sets / "history", all_sources, reports)
-        for d in issue_set:  # the night arrives in the landing area
-            link_delivery(sets / "history", d)
-        results["issue_full"] = timed_night(issue)
-    results["issue_ratio"] = results["issue_full"]["total"] / results["issue_empty"]["total"]
+
+    def both_ways(label: str, key: str, night: date, chosen: list[Delivery]) -> None:
+        """The night on an empty warehouse, then on the full history; results[key_*]."""
+        with phase(f"{label} on an empty warehouse", phases):
+            empty = Warehouse(cluster, "bench_empty")
+            empty.settle()
+            empty.use(link_set(sets / "night", chosen), all_sources, reports)
+            results[f"{key}_empty"] = timed_night(night)
+        with phase(f"{label} on the full history", phases):
+            full.use(sets / "history", all_sources, reports)
+            for d in chosen:  # the night arrives in the landing area
+                link_delivery(sets / "history", d)
+            results[f"{key}_full"] = timed_night(night)
+        results[f"{key}_ratio"] = results[f"{key}_full"]["total"] / results[f"{key}_empty"]["total"]
+
+    both_ways("the issue's night", "issue", issue, issue_set)
     with phase("settling the full history again", phases):
         full.settle()
-    with phase("busiest night on an empty warehouse", phases):
-        empty = Warehouse(cluster, "bench_empty")
-        empty.settle()
-        empty.use(link_set(sets / "night", night_set), all_sources, reports)
-        results["night_empty"] = timed_night(peak)
-    with phase("busiest night on the full history", phases):
-        full.use(sets / "history", all_sources, reports)
-        for d in night_set:  # the night arrives in the landing area
-            link_delivery(sets / "history", d)
-        results["night_full"] = timed_night(peak)
-    results["night_ratio"] = results["night_full"]["total"] / results["night_empty"]["total"]
+    both_ways("busiest night", "night", peak, night_set)
 
     # 5. the naive way, same night, same history ---------------------------------------------
     with phase("naive: pandas to_sql + full dbt refresh", phases):
