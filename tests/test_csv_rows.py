@@ -53,9 +53,24 @@ def test_safe_characters_are_nfc_whatever_surrounds_them() -> None:
         assert unicodedata.category(char) not in ("Cs", "Co", "Cn"), hex(cp)
 
 
-def test_white_space_among_safe_characters_is_what_python_strips() -> None:
-    space = {cp for cp in safe_code_points() if chr(cp).isspace()}
-    assert space == {0x09, 0x0A, 0x0D, 0x20, 0xA0}
+def test_fields_are_trimmed_as_python_strips_them() -> None:
+    """Each safe character at both ends of a title: the C path trims exactly what
+    str.strip removes, and stores the records padded with white space itself."""
+    from feed_builder import csv_bytes, row
+
+    def padded(chars: list[str]) -> bytes:
+        rows = [
+            row(record_id=f"R{n}", title=f"{c}Sáng kiến số {n}{c}") for n, c in enumerate(chars)
+        ]
+        return csv_bytes(rows).encode("utf-8")
+
+    safe = [chr(cp) for cp in safe_code_points()]
+    space = [c for c in safe if c.isspace()]
+    others = [c for c in safe if not c.isspace() and c not in '"\x00']
+    assert space and others
+    for data in (padded(space), padded(others)):
+        assert _read(data, "utf-8", native_path=True) == _read(data, "utf-8", native_path=False)
+    assert _accepted_by_c(padded(space)) == len(space)
 
 
 def test_the_committed_unicode_tables_are_what_python_gives() -> None:

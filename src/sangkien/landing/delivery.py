@@ -12,7 +12,6 @@ previous state stays as it was. A folder that cannot be read is recorded
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -126,7 +125,7 @@ def load_delivery(
         manifest, data_file = _inspect(folder)
         data_stat = folder.stat(data_file.name)
         contents = read_small(data_file, data_stat.st_size)
-        data_sha = hashlib.sha256(contents).hexdigest() if contents else sha256_of(data_file)
+        data_sha = sha256_of(data_file, contents)
         fingerprint = f"{data_sha}|{manifest.semantic_key() if manifest else 'no-manifest'}"
     except (_Refused, UnsafePath, TooLarge, OSError) as exc:
         return _record_failed(conn, folder, transport, signature, prior, str(exc))

@@ -115,7 +115,10 @@ def delivery_folders(landing_dir: Path, unit_code: str, up_to: date) -> list[Del
     return sorted(found, key=lambda f: f.business_date)
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: Path, contents: bytes | None = None) -> str:
+    """The file's sha256: of `contents` when its bytes are already read (`read_small`)."""
+    if contents is not None:
+        return hashlib.sha256(contents).hexdigest()
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):

@@ -101,7 +101,7 @@ def insert_deliveries(conn: psycopg.Connection, metas: list[dict[str, Any]]) -> 
             select {columns}, 'loaded'
             from jsonb_populate_recordset(null::quality.delivery, %s)
             returning delivery_id, business_date""",
-        (Jsonb(metas, dumps=_json),),
+        (_recordset(metas),),
     )
 
 
@@ -196,7 +196,7 @@ def _set_counts(conn: psycopg.Connection, written: list[DeliveryRows]) -> None:
                rows_superseded = 0, loaded_at = now()
            from jsonb_populate_recordset(null::quality.delivery, %s) c
            where d.delivery_id = c.delivery_id""",
-        (Jsonb(counts),),
+        (_recordset(counts),),
     )
 
 
@@ -253,10 +253,10 @@ def _insert_rows(
     conn.execute(
         f"""insert into {table} ({listed})
             select {listed} from jsonb_populate_recordset(null::{table}, %s)""",
-        (Jsonb([dict(zip(columns, row, strict=True)) for row in rows]),),
+        (_recordset([dict(zip(columns, row, strict=True)) for row in rows]),),
     )
 
 
-def _json(value: Any) -> str:
-    """JSON for jsonb_populate_recordset: dates and times as ISO text."""
-    return json.dumps(value, default=lambda v: v.isoformat())
+def _recordset(rows: list[dict[str, Any]]) -> Jsonb:
+    """Rows for `jsonb_populate_recordset`, dates and times as ISO text."""
+    return Jsonb(rows, dumps=lambda value: json.dumps(value, default=lambda v: v.isoformat()))
