@@ -17,9 +17,9 @@ setup: $(STAMP)
 
 # uv comes from PyPI into the virtualenv itself (it is also pinned in the lock's
 # dev group, so `uv sync` keeps it).
-# The project itself is rebuilt when its C row path changes (gcc and Python's headers,
-# as Debian's python3-dev, are needed: src/sangkien/landing/_csv_rows.c).
-NATIVE := $(wildcard src/sangkien/landing/_csv_rows*.[ch])
+# The project itself is rebuilt when its C code changes (gcc and Python's headers,
+# as Debian's python3-dev, are needed: src/sangkien/landing/_*.c).
+NATIVE := $(wildcard src/sangkien/landing/_*.[ch])
 
 $(STAMP): pyproject.toml uv.lock $(NATIVE)
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -452,6 +453,27 @@ def test_a_nights_outcome_lists_what_it_did_not_every_earlier_folder(db, landing
         (D3.isoformat(), "unchanged")  # the night's own folder is always reported
     ]
     assert rerun.earlier_unchanged == 2
+
+
+def test_an_earlier_file_rewritten_in_place_at_the_same_size_is_noticed(db, landing) -> None:
+    # Earlier folders are judged by their files' sizes and times (in C, without
+    # the GIL): a same-sized rewrite that left the manifest alone must still count.
+    folder = write_delivery(landing, "P38", D1, [row(record_id="A", title="Quy trình số 1")])
+    land(db, landing, D1)
+    data = folder / "initiatives.csv"
+    before = data.stat()
+    data.write_bytes(data.read_bytes().replace(b"1", b"2"))
+    os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000))  # a coarse clock
+    assert data.stat().st_size == before.st_size
+    write_delivery(landing, "P38", D2, [row(record_id="B")])
+
+    outcome = land(db, landing, D2)
+
+    assert [(d.business_date, d.status) for d in outcome.deliveries] == [
+        (D1.isoformat(), "incomplete"),  # its manifest's sha256 no longer matches
+        (D2.isoformat(), "loaded"),
+    ]
+    assert raw_titles(db)["A"] == "Quy trình số 1"  # the previous state stays
 
 
 def test_a_copied_folder_with_new_timestamps_is_still_unchanged(db, landing) -> None:

@@ -35,6 +35,7 @@ from sangkien.landing.checked_rows import (
 )
 from sangkien.landing.folders import (
     DeliveryFolder,
+    Signature,
     UnsafePath,
     open_data,
     read_small,
@@ -52,7 +53,7 @@ from sangkien.landing.writing import (
 if TYPE_CHECKING:
     from sangkien.landing.batch import DeliveryBatch
 
-__all__ = ["DeliveryResult", "last_attempts", "load_delivery"]
+__all__ = ["DeliveryResult", "last_attempts", "load_delivery", "unchanged_since"]
 
 
 class _Refused(Exception):
@@ -80,6 +81,14 @@ def last_attempts(
 
 def _unchanged(prior: tuple[Any, ...] | None, signature: tuple[int | None, ...]) -> bool:
     return bool(prior) and prior[5] != "failed" and tuple(prior[2:5]) == signature  # type: ignore[index]
+
+
+def unchanged_since(
+    known: dict[date, tuple[Any, ...]], business_date: date, signature: Signature | None
+) -> bool:
+    """Whether a folder of `signature` is the one `last_attempts` says was loaded:
+    what `load_delivery` would answer `unchanged` without a query."""
+    return signature is not None and _unchanged(known.get(business_date), signature)
 
 
 def load_delivery(

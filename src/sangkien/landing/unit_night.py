@@ -17,8 +17,18 @@ from typing import Any
 import psycopg
 
 from sangkien.landing.batch import DeliveryBatch
-from sangkien.landing.delivery import DeliveryResult, last_attempts, load_delivery
-from sangkien.landing.folders import DeliveryFolder, UnsafePath, delivery_folders
+from sangkien.landing.delivery import (
+    DeliveryResult,
+    last_attempts,
+    load_delivery,
+    unchanged_since,
+)
+from sangkien.landing.folders import (
+    DeliveryFolder,
+    UnsafePath,
+    delivery_folders,
+    folder_signatures,
+)
 from sangkien.registry import Source
 
 log = logging.getLogger(__name__)
@@ -69,7 +79,16 @@ def land_unit_night(
         folders = []
         problems.append(str(exc))
     known = last_attempts(conn, unit, business_date)
-    results = [_load_one(conn, folder, source.transport, known) for folder in folders]
+    # Most earlier folders are as they were loaded: those are only counted.
+    earlier_unchanged = 0
+    results = []
+    for folder, signature in zip(folders, folder_signatures(folders), strict=True):
+        if folder.business_date != business_date and unchanged_since(
+            known, folder.business_date, signature
+        ):
+            earlier_unchanged += 1
+        else:
+            results.append(_load_one(conn, folder, source.transport, known))
     night = business_date.isoformat()
     problems += [
         f"{r.business_date}: {r.detail}" for r in results if r.status == "failed" and r.detail
@@ -84,8 +103,9 @@ def land_unit_night(
         (r.detail for r in results if r.status == "incomplete"), None
     )
     kept = [r for r in results if r.status != "unchanged" or r.business_date == night]
+    earlier_unchanged += len(results) - len(kept)
     result = UnitOutcome(
-        unit, night, outcome, delivered, kept, detail, earlier_unchanged=len(results) - len(kept)
+        unit, night, outcome, delivered, kept, detail, earlier_unchanged=earlier_unchanged
     )
     record_outcome(conn, result)
     if outcome == "failed":
