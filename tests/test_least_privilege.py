@@ -204,3 +204,55 @@ def test_a_replay_leaves_its_units_partitions_analysed_as_the_loader(db, landing
         land_unit_range(loader, Source("P38"), NIGHT, NIGHT, landing)
     assert rows_known("raw.initiative_row_p38") == 30
     assert rows_known("raw.initiative_row_p01") == -1  # only the units landed
+
+
+def test_a_replay_into_an_empty_warehouse_builds_the_record_index_once_after(db, landing) -> None:
+    """The loader may not drop raw's record index itself; it asks the warehouse to
+    defer it, which only an empty raw table allows, and it comes back however the
+    landing ends."""
+    from sangkien.landing.record_index import record_index_deferred
+    from sangkien.landing.unit_night import land_unit_range
+    from sangkien.registry import Source
+
+    def record_indexes() -> int:  # the partitioned index and one per partition
+        return db.execute(
+            """select count(*) from pg_indexes
+               where schemaname = 'raw' and indexdef like '%%(unit_code, record_id)'"""
+        ).fetchone()[0]
+
+    partitions = record_indexes()
+    assert partitions > 80  # 82 units and the default partition
+    with connect(_pipeline_dsn(), role=LOADER, autocommit=True) as loader:
+        assert _refused(loader, "drop index raw.initiative_row_record_idx")
+    write_delivery(landing, "P38", NIGHT, [row(record_id=f"R{i}") for i in range(30)])
+
+    with (
+        pytest.raises(RuntimeError, match="a landing that fails"),
+        record_index_deferred() as deferred,
+    ):
+        assert deferred
+        assert record_indexes() == 0
+        with connect(_pipeline_dsn(), role=LOADER, autocommit=True) as loader:
+            land_unit_range(loader, Source("P38"), NIGHT, NIGHT, landing)
+        raise RuntimeError("a landing that fails")
+    assert record_indexes() == partitions
+    db.execute("set enable_seqscan = off")  # 30 rows: the planner would rather scan
+    plan = db.execute(
+        "explain select * from raw.initiative_row where unit_code = 'P38' and record_id = 'R7'"
+    ).fetchall()
+    db.execute("reset enable_seqscan")
+    assert "initiative_row_p38_unit_code_record_id_idx" in str(plan)
+
+    with record_index_deferred() as deferred:  # raw holds rows now: left alone
+        assert not deferred
+        assert record_indexes() == partitions
+
+
+def test_a_replay_killed_before_its_index_was_built_is_healed_by_the_next_night(db) -> None:
+    with connect(_pipeline_dsn(), role=LOADER, autocommit=True) as loader:
+        assert loader.execute("select raw.defer_record_index()").fetchone() == (True,)
+    assert db.execute("select to_regclass('raw.initiative_row_record_idx')").fetchone() == (None,)
+
+    prepare_night(NIGHT)
+
+    assert db.execute("select to_regclass('raw.initiative_row_record_idx')").fetchone() != (None,)

@@ -44,6 +44,7 @@ def prepare_night(business_date: date) -> list[str]:
     sources = load_registry(settings.sources_dir)
     with connect(autocommit=True, role=LOADER) as conn:
         bootstrap(conn)  # only checks: installing the schema is the administrator's
+        conn.execute("select raw.build_record_index()")  # when a killed replay left it out
     log.info(
         "night %s: %d units to land from %s", business_date, len(sources), settings.landing_dir
     )
@@ -176,6 +177,8 @@ def replay(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    from sangkien.landing.record_index import record_index_deferred
+
     if date_to < date_from:
         raise ValueError(f"--to {date_to} is before --from {date_from}")
     units = prepare_night(date_to)
@@ -189,7 +192,10 @@ def replay(
     # would hold two threads to one core. The biggest units start first, so that
     # no large unit is left running alone at the end.
     spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
+    with (
+        record_index_deferred(),
+        ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool,
+    ):
         futures = {
             pool.submit(_land_range, unit, date_from, date_to): unit
             for unit in _largest_first(units, load_settings().landing_dir)

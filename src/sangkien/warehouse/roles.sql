@@ -54,7 +54,8 @@ revoke all on schema raw, quality, restricted, staging, intermediate, marts, mar
 -- The loader lands feeds: raw and the delivery bookkeeping in quality.
 grant usage on schema raw, quality to sangkien_loader;
 grant select, insert, update, delete on all tables in schema raw to sangkien_loader;
-grant execute on function raw.analyze_unit_rows(text) to sangkien_loader;
+grant execute on function raw.analyze_unit_rows(text), raw.defer_record_index(),
+    raw.build_record_index() to sangkien_loader;
 grant select, insert, update, delete on quality.rejected_row, quality.warning,
     quality.night_outcome to sangkien_loader;
 -- A delivery is never deleted: its raw rows (no foreign key, schema.sql) would lose it.
