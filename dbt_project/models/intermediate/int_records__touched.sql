@@ -88,10 +88,14 @@ final as (
         touched_records.unit_code || ':' || touched_records.record_id as initiative_key,
         touched_records.unit_code,
         touched_records.record_id,
+        -- The author set is built under collate "C", which the key would inherit;
+        -- int_records__status_scope looks the key up in classified's match_group_key
+        -- index (default collation), which a "C" comparison cannot use (it read all
+        -- 2.4 M records instead: 1.4 s a night at full scale).
         {{ match_group_key(
             normalise_for_matching('previous_attributes.title'),
             author_set_key('previous_attributes.authors')
-        ) }} as previous_match_group_key,
+        ) }} collate "default" as previous_match_group_key,
         {{ local_date('previous_attributes.submitted_at') }} as previous_submitted_date
 
     from touched_records
