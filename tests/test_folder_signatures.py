@@ -55,7 +55,7 @@ def test_every_shape_of_folder_gets_the_signature_the_folder_gives(tmp_path) -> 
     assert len({f.signature() for f in folders}) > 5  # the shapes differ
 
 
-def test_a_folder_it_cannot_read_is_left_to_python(tmp_path) -> None:
+def test_a_folder_path_it_cannot_open_is_left_to_python(tmp_path) -> None:
     too_long = DeliveryFolder("P38", NIGHT, str(tmp_path / ("x" * 300)))
     assert folder_signatures([too_long]) == [None]
     with pytest.raises(OSError, match="File name too long"):

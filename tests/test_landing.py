@@ -455,7 +455,9 @@ def test_a_nights_outcome_lists_what_it_did_not_every_earlier_folder(db, landing
     assert rerun.earlier_unchanged == 2
 
 
-def test_an_earlier_file_rewritten_in_place_at_the_same_size_is_noticed(db, landing) -> None:
+def test_an_earlier_file_rewritten_in_place_at_the_same_size_is_noticed_by_its_mtime(
+    db, landing
+) -> None:
     # Earlier folders are judged by their files' sizes and times (in C, without
     # the GIL): a same-sized rewrite that left the manifest alone must still count.
     folder = write_delivery(landing, "P38", D1, [row(record_id="A", title="Quy trình số 1")])
@@ -463,7 +465,8 @@ def test_an_earlier_file_rewritten_in_place_at_the_same_size_is_noticed(db, land
     data = folder / "initiatives.csv"
     before = data.stat()
     data.write_bytes(data.read_bytes().replace(b"1", b"2"))
-    os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000))  # a coarse clock
+    # A write moves the mtime on; made explicit, since a coarse file-system clock may not.
+    os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000))
     assert data.stat().st_size == before.st_size
     write_delivery(landing, "P38", D2, [row(record_id="B")])
 
@@ -474,6 +477,23 @@ def test_an_earlier_file_rewritten_in_place_at_the_same_size_is_noticed(db, land
         (D2.isoformat(), "loaded"),
     ]
     assert raw_titles(db)["A"] == "Quy trình số 1"  # the previous state stays
+
+
+def test_a_folder_the_c_check_cannot_read_is_judged_by_the_loader(db, landing, monkeypatch) -> None:
+    from sangkien.landing import unit_night
+
+    write_delivery(landing, "P38", D1, [row(record_id="A")])
+    land(db, landing, D1)
+    write_delivery(landing, "P38", D1, [row(record_id="A", title="sửa lại")])  # corrected
+    write_delivery(landing, "P38", D2, [row(record_id="B")])
+    monkeypatch.setattr(unit_night, "folder_signatures", lambda folders: [None] * len(folders))
+
+    outcome = land(db, landing, D2)
+
+    assert [(d.business_date, d.status) for d in outcome.deliveries] == [
+        (D1.isoformat(), "loaded"),
+        (D2.isoformat(), "loaded"),
+    ]
 
 
 def test_a_copied_folder_with_new_timestamps_is_still_unchanged(db, landing) -> None:

@@ -217,7 +217,7 @@ def test_a_replay_into_an_empty_warehouse_builds_the_record_index_once_after(db,
     def record_indexes() -> int:  # the partitioned index and one per partition
         return db.execute(
             """select count(*) from pg_indexes
-               where schemaname = 'raw' and indexdef like '%%(unit_code, record_id)'"""
+               where schemaname = 'raw' and indexdef like '%(unit_code, record_id)'"""
         ).fetchone()[0]
 
     partitions = record_indexes()

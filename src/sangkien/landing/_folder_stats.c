@@ -36,8 +36,11 @@ typedef struct {
     long long manifest_mtime_ns;
 } folder_signature;
 
-static long long mtime_ns(const struct stat *st) {
-    return (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+/* 0, or -1 for a time nanoseconds cannot hold (beyond year 2262): left to Python. */
+static int mtime_ns(const struct stat *st, long long *ns) {
+    long long seconds;
+    if (__builtin_mul_overflow((long long)st->st_mtim.tv_sec, 1000000000LL, &seconds)) return -1;
+    return __builtin_add_overflow(seconds, (long long)st->st_mtim.tv_nsec, ns) ? -1 : 0;
 }
 
 static void scan_folder(const char *path, const char *const *data_names, int n_data,
@@ -70,10 +73,12 @@ static void scan_folder(const char *path, const char *const *data_names, int n_d
         if (is_data) {
             sig->data_files++;
             sig->data_size = (long long)st.st_size;
-            sig->data_mtime_ns = mtime_ns(&st);
         } else {
             sig->has_manifest = 1;
-            sig->manifest_mtime_ns = mtime_ns(&st);
+        }
+        if (mtime_ns(&st, is_data ? &sig->data_mtime_ns : &sig->manifest_mtime_ns) != 0) {
+            sig->state = FOLDER_UNKNOWN;
+            break;
         }
         errno = 0;
     }
@@ -130,8 +135,15 @@ static PyObject *signatures(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (!PyUnicode_FSConverter(PyList_GET_ITEM(locations, i), &paths[i])) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        /* str only: a path-like object's __fspath__ could change the list meanwhile. */
+        PyObject *location = PyList_GET_ITEM(locations, i);
+        if (!PyUnicode_Check(location)) {
+            PyErr_SetString(PyExc_TypeError, "locations must be str");
+            goto done;
+        }
+        if (!PyUnicode_FSConverter(location, &paths[i])) goto done;
+    }
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < n; i++)
         scan_folder(PyBytes_AS_STRING(paths[i]), data_names, (int)n_data, manifest_name, &sigs[i]);

@@ -53,7 +53,7 @@ from sangkien.landing.writing import (
 if TYPE_CHECKING:
     from sangkien.landing.batch import DeliveryBatch
 
-__all__ = ["DeliveryResult", "last_attempts", "load_delivery", "unchanged_since"]
+__all__ = ["DeliveryResult", "last_attempts", "load_delivery", "unchanged_as_known"]
 
 
 class _Refused(Exception):
@@ -83,7 +83,7 @@ def _unchanged(prior: tuple[Any, ...] | None, signature: tuple[int | None, ...])
     return bool(prior) and prior[5] != "failed" and tuple(prior[2:5]) == signature  # type: ignore[index]
 
 
-def unchanged_since(
+def unchanged_as_known(
     known: dict[date, tuple[Any, ...]], business_date: date, signature: Signature | None
 ) -> bool:
     """Whether a folder of `signature` is the one `last_attempts` says was loaded:

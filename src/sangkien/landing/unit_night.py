@@ -21,7 +21,7 @@ from sangkien.landing.delivery import (
     DeliveryResult,
     last_attempts,
     load_delivery,
-    unchanged_since,
+    unchanged_as_known,
 )
 from sangkien.landing.folders import (
     DeliveryFolder,
@@ -83,7 +83,7 @@ def land_unit_night(
     earlier_unchanged = 0
     results = []
     for folder, signature in zip(folders, folder_signatures(folders), strict=True):
-        if folder.business_date != business_date and unchanged_since(
+        if folder.business_date != business_date and unchanged_as_known(
             known, folder.business_date, signature
         ):
             earlier_unchanged += 1

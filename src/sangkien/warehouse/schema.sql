@@ -159,6 +159,11 @@ create or replace function raw.build_record_index() returns void
     language plpgsql security definer set search_path = pg_catalog, pg_temp
 as $$
 begin
+    if to_regclass('raw.initiative_row_record_idx') is not null then
+        return;  -- every night: no lock taken
+    end if;
+    -- Two builders at once (a night's prepare, a replay's end) would both create it.
+    perform pg_advisory_xact_lock(hashtext('sangkien-record-index'));
     if to_regclass('raw.initiative_row_record_idx') is null then
         create index initiative_row_record_idx on raw.initiative_row (unit_code, record_id);
     end if;
@@ -168,6 +173,10 @@ create or replace function raw.defer_record_index() returns boolean
     language plpgsql security definer set search_path = pg_catalog, pg_temp
 as $$
 begin
+    perform pg_advisory_xact_lock(hashtext('sangkien-record-index'));
+    -- Locked before looking: a delivery landing meanwhile is then either committed
+    -- (seen, the index stays) or waits for the drop.
+    lock table raw.initiative_row in access exclusive mode;
     if exists (select from raw.initiative_row) then
         return false;
     end if;
