@@ -102,3 +102,4 @@ class Warning_(StrEnum):
 
 
 DATA_FILES: tuple[str, ...] = ("initiatives.csv", "initiatives.json", "initiatives.xlsx")
+MANIFEST_FILE = "manifest.json"

@@ -42,6 +42,7 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from sangkien.feeds.contract import MANIFEST_FILE
 from sangkien.landing.folders import UnsafePath, sha256_of, unit_folder
 from sangkien.registry import Source
 
@@ -56,7 +57,6 @@ MAX_WAIT_SECONDS = 30.0
 STALE_TEMP_SECONDS = 3600.0
 
 DATA_FILE = "initiatives.json"
-MANIFEST_FILE = "manifest.json"
 _LOCAL_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")  # no DST in Viet Nam
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504}) | frozenset(range(505, 600))
 

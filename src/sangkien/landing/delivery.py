@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
+from sangkien.feeds.contract import MANIFEST_FILE
 from sangkien.feeds.decoding import UnsupportedEncoding
 from sangkien.feeds.limits import (
     MAX_MANIFEST_BYTES,
@@ -110,7 +111,7 @@ def load_delivery(
     """
     signature = folder.signature()
     result = DeliveryResult(folder.unit_code, folder.business_date.isoformat(), "unchanged")
-    if known is not None and _unchanged(known.get(folder.business_date), signature):
+    if known is not None and unchanged_as_known(known, folder.business_date, signature):
         result.delivery_id = known[folder.business_date][0]
         return result
     batched = (
@@ -175,10 +176,10 @@ def load_delivery(
 def _inspect(folder: DeliveryFolder) -> tuple[Manifest | None, Path]:
     folder.check_not_link()
     manifest = None
-    if "manifest.json" in folder.files:
-        folder.check_not_link("manifest.json")
+    if MANIFEST_FILE in folder.files:
+        folder.check_not_link(MANIFEST_FILE)
         check_file_size(
-            folder.manifest_path, MAX_MANIFEST_BYTES, size=folder.stat("manifest.json").st_size
+            folder.manifest_path, MAX_MANIFEST_BYTES, size=folder.stat(MANIFEST_FILE).st_size
         )
         try:
             manifest = Manifest.read(

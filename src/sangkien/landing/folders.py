@@ -17,14 +17,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
 
-from sangkien.feeds.contract import DATA_FILES
+from sangkien.feeds.contract import DATA_FILES, MANIFEST_FILE
 from sangkien.landing import _folder_stats
 
 #: (data file size, data file mtime_ns, manifest mtime_ns): what a folder is checked by.
 Signature = tuple[int | None, int | None, int | None]
 
 _DATE_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DELIVERY_FILES = frozenset((*DATA_FILES, "manifest.json"))
+_DELIVERY_FILES = frozenset((*DATA_FILES, MANIFEST_FILE))
 #: A data file up to this size is read once, for its hash and its rows.
 _READ_WHOLE_BYTES = 4 << 20
 
@@ -49,7 +49,7 @@ class DeliveryFolder:
 
     @property
     def manifest_path(self) -> Path:
-        return self.path / "manifest.json"
+        return self.path / MANIFEST_FILE
 
     @cached_property
     def files(self) -> dict[str, os.DirEntry[str]]:
@@ -72,7 +72,7 @@ class DeliveryFolder:
         """(size, mtime_ns) of the data file and mtime_ns of the manifest: cheap change test."""
         names = [name for name in DATA_FILES if name in self.files]
         data = self.stat(names[0]) if len(names) == 1 else None
-        manifest = self.stat("manifest.json") if "manifest.json" in self.files else None
+        manifest = self.stat(MANIFEST_FILE) if MANIFEST_FILE in self.files else None
         return (
             data.st_size if data else None,
             data.st_mtime_ns if data else None,
@@ -125,7 +125,7 @@ def folder_signatures(folders: list[DeliveryFolder]) -> list[Signature | None]:
     and its landing threads then check them at once. None where the C code met
     anything but a readable folder or a missing one: ask the folder itself."""
     return _folder_stats.signatures(  # type: ignore[no-any-return]
-        [f.location for f in folders], DATA_FILES, "manifest.json"
+        [f.location for f in folders], DATA_FILES, MANIFEST_FILE
     )
 
 

@@ -117,7 +117,7 @@ create table if not exists raw.initiative_row (
 -- Keyed pseudonyms of the authors (sangkien.feeds.pseudonyms): no key in the database.
 alter table raw.initiative_row add column if not exists author_keys text;
 create index if not exists initiative_row_delivery_idx on raw.initiative_row (delivery_id);
-create index if not exists initiative_row_record_idx on raw.initiative_row (unit_code, record_id);
+-- The (unit_code, record_id) index: raw.build_record_index, below.
 -- No foreign key to quality.delivery: PostgreSQL checks one row at a time (a query
 -- and a row lock per raw row), a sixth of a replay's landing, for rows the loader
 -- writes in the transaction that creates their delivery. The landing gate checks
@@ -185,3 +185,4 @@ begin
 end
 $$;
 revoke all on function raw.defer_record_index(), raw.build_record_index() from public;
+select raw.build_record_index();
